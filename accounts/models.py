@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Area(models.Model):
+    """A geography that owns records (an ICB or locality). The distribution key for Citus."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    class Kind(models.TextChoices):
+        PRACTICE = "practice", "GP practice"
+        PCN = "pcn", "Primary Care Network"
+        LOCALITY = "locality", "Locality"
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PCN)
+    ods_code = models.CharField("ODS code", max_length=12, blank=True)
+    accepts_self_referrals = models.BooleanField(
+        default=False, help_text="Public self-referrals land in this team's triage queue."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    REFERRER = "referrer", "Referrer (GP, nurse, other clinician)"
+    LINK_WORKER = "link_worker", "Link worker"
+    SUPERVISOR = "supervisor", "Supervisor"
+    PARTNER = "partner", "Community partner"
+    COMMISSIONER = "commissioner", "Commissioner"
+    ADMIN = "admin", "Administrator"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REFERRER)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    organization = models.ForeignKey(
+        "directory.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text="For community partners: the organisation whose connections they handle.",
+    )
+    job_title = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="partner") | models.Q(organization__isnull=False),
+                name="partner_has_organization",
+            ),
+        ]
+
+    @property
+    def area_id_or_none(self) -> int | None:
+        return self.team.area_id if self.team_id else None
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 hash is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="")
+    prefix = models.CharField(max_length=12, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

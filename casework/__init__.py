@@ -1,0 +1,5 @@
+"""Case work: the caseload, the "what matters to me" conversation, the plan (goals and
+actions), contacts and follow-ups, connections (social prescriptions) and discharge.
+
+A Case opens when a referral is accepted and closes at discharge.
+"""

@@ -1,0 +1,5 @@
+"""JSON API for people (mounted under /api/v1/ by socialrx/api.py)."""
+
+from ninja import Router
+
+router = Router(tags=["people"])

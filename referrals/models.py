@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from referrals.reasons import Reason
+
+
+class Referral(models.Model):
+    class Source(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician (web form)"
+        AGENCY = "agency", "Other agency"
+        SELF = "self", "Self-referral"
+        API = "api", "API"
+        FHIR = "fhir", "FHIR"
+
+    class Urgency(models.TextChoices):
+        ROUTINE = "routine", "Routine"
+        URGENT = "urgent", "Urgent"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REDIRECTED = "redirected", "Redirected"
+        CLOSED = "closed", "Closed (case discharged)"
+
+    OPEN_STATUSES = (Status.RECEIVED, Status.ACCEPTED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    area = models.ForeignKey("accounts.Area", on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        help_text="The team that receives and triages this referral.",
+    )
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="referrals")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals_made",
+    )
+    referrer_name = models.CharField(max_length=200, blank=True)
+    referrer_organisation = models.CharField(max_length=200, blank=True)
+    reasons = models.JSONField(default=list, help_text=f"Codes from {Reason.__name__}.")
+    notes = models.TextField(blank=True)
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.ROUTINE)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    decline_reason = models.TextField(blank=True)
+    redirected_to = models.CharField(max_length=200, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals_assigned",
+    )
+    possible_duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField()
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(
+                fields=["area", "team", "status", "received_at"], name="referral_queue_idx"
+            ),
+            models.Index(fields=["area", "person", "status"], name="referral_person_idx"),
+            models.Index(fields=["area", "referrer", "received_at"], name="referral_referrer_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="declined") | ~models.Q(decline_reason=""),
+                name="declined_referral_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="redirected") | ~models.Q(redirected_to=""),
+                name="redirected_referral_names_destination",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral of {self.person} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def reason_labels(self) -> list[str]:
+        from referrals.reasons import reason_label
+
+        return [reason_label(code) for code in self.reasons]
+
+    @property
+    def days_to_first_contact(self) -> float | None:
+        if self.first_contact_at is None:
+            return None
+        return (self.first_contact_at - self.received_at).total_seconds() / 86400

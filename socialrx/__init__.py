@@ -1,0 +1,1 @@
+"""socialrx: the Django project package (settings, URLs, WSGI/ASGI entry points)."""

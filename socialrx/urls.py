@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from socialrx.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("web.urls")),
+    path("referrals/", include("referrals.urls")),
+    path("people/", include("people.urls")),
+    path("cases/", include("casework.urls")),
+    path("directory/", include("directory.urls")),
+    path("audit/", include("audit.urls")),
+]
+
+handler400 = "web.views.bad_request"
+handler403 = "web.views.permission_denied"
+handler404 = "web.views.page_not_found"
+handler500 = "web.views.server_error"
