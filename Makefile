@@ -41,6 +41,9 @@ migrations-check: $(STAMP)
 
 check: lint test
 
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH)
+
 worker: $(STAMP)
 	$(BIN)/python manage.py db_worker
 

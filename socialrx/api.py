@@ -95,12 +95,17 @@ def http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from casework.api import router as casework_router
+    from matching.api import router as matching_router
+    from outcomes.api import router as outcomes_router
     from people.api import router as people_router
     from referrals.api import router as referrals_router
 
     api.add_router("/v1/", referrals_router)
     api.add_router("/v1/", people_router)
     api.add_router("/v1/", casework_router)
+    api.add_router("/v1/", outcomes_router)
+    # The matching contract is /api/matching/suggestions (issue #5), outside /v1/.
+    api.add_router("/matching/", matching_router)
 
 
 _register_routers()

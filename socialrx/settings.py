@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "people",
     "referrals",
     "casework",
+    "outcomes",
+    "matching",
     "web",
 ]
 

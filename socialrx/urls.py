@@ -12,6 +12,8 @@ urlpatterns = [
     path("cases/", include("casework.urls")),
     path("directory/", include("directory.urls")),
     path("audit/", include("audit.urls")),
+    path("outcomes/", include("outcomes.urls")),
+    path("matching/", include("matching.urls")),
 ]
 
 handler400 = "web.views.bad_request"

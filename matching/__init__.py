@@ -1,0 +1,1 @@
+"""TODO(#5): describe what this app owns."""

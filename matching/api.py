@@ -1,0 +1,5 @@
+"""JSON API for matching."""
+
+from ninja import Router
+
+router = Router(tags=["matching"])

@@ -1,0 +1,1 @@
+"""TODO(#6): describe what this app owns."""

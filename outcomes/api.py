@@ -1,0 +1,5 @@
+"""JSON API for outcomes."""
+
+from ninja import Router
+
+router = Router(tags=["outcomes"])
