@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Schema
+from pydantic import Field, field_validator
+
+from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+
+
+class ConsentOut(Schema):
+    kind: str
+    given: bool
+    organization_id: uuid.UUID | None
+    shared_fields: list[str]
+    recorded_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+
+
+class PersonOut(Schema):
+    id: uuid.UUID
+    given_name: str
+    family_name: str
+    preferred_name: str
+    birth_date: dt.date | None
+    sex: str
+    nhs_number: str
+    local_identifier: str
+    address: str
+    postcode: str
+    phone: str
+    email: str
+    preferred_language: str
+    interpreter_needed: bool
+    communication_needs: str
+    access_needs: str
+    safeguarding_flag: bool
+    team: str
+    consents: list[ConsentOut]
+
+    @staticmethod
+    def resolve_team(obj):
+        return obj.team.name
+
+    @staticmethod
+    def resolve_consents(obj):
+        return list(obj.consents.all())
+
+
+class PersonPatch(Schema):
+    given_name: str | None = Field(None, min_length=1, max_length=100)
+    family_name: str | None = Field(None, min_length=1, max_length=100)
+    preferred_name: str | None = Field(None, max_length=100)
+    birth_date: dt.date | None = None
+    nhs_number: str | None = None
+    local_identifier: str | None = Field(None, max_length=64)
+    address: str | None = Field(None, max_length=500)
+    postcode: str | None = None
+    phone: str | None = Field(None, max_length=32)
+    email: str | None = Field(None, max_length=254)
+    preferred_language: str | None = Field(None, max_length=64)
+    interpreter_needed: bool | None = None
+    communication_needs: str | None = Field(None, max_length=2000)
+    access_needs: str | None = Field(None, max_length=2000)
+    safeguarding_flag: bool | None = None
+
+    @field_validator("email")
+    @classmethod
+    def valid_email(cls, value):
+        if value in (None, ""):
+            return value
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError("Enter an email address like name@example.com.") from None
+        return value
+
+    @field_validator("nhs_number")
+    @classmethod
+    def valid_nhs_number(cls, value):
+        if value in (None, ""):
+            return value
+        error = nhs_number_error(value)
+        if error:
+            raise ValueError(error)
+        return normalise_nhs_number(value)
+
+    @field_validator("postcode")
+    @classmethod
+    def valid_postcode(cls, value):
+        if value in (None, ""):
+            return value
+        postcode = normalise_postcode(value)
+        if postcode is None:
+            raise ValueError("Not a valid UK postcode.")
+        return postcode

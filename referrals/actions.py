@@ -1,0 +1,191 @@
+"""Writes for referrals: intake, triage and closure. Each is atomic and audited."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.permissions import Permission, has_permission
+from audit.actions import record_event
+from people.actions import create_person
+from people.models import Consent, Person
+from people.rules import normalise_nhs_number
+from referrals.models import Referral
+from referrals.queries import open_referral_for_person
+from referrals.reasons import Reason
+from referrals.rules import transition_error
+from socialrx.errors import Conflict, DomainError, InvalidTransition
+
+
+class DuplicateReferral(Conflict):
+    """The person already has an open referral; the caller may confirm a second one."""
+
+
+def _check_reasons(reasons) -> list[str]:
+    if not reasons:
+        raise DomainError("Choose at least one reason for the referral.", field="reasons")
+    codes = []
+    for code in reasons:
+        if code not in Reason.values:
+            raise DomainError(f"Unknown reason code {code!r}.", field="reasons")
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _find_person(person_fields: dict) -> Person | None:
+    number = normalise_nhs_number(person_fields.get("nhs_number") or "")
+    if number:
+        return Person.objects.filter(nhs_number=number).first()
+    return None
+
+
+@transaction.atomic
+def refer_person(
+    *,
+    team,
+    source: str,
+    by,
+    reasons,
+    notes: str = "",
+    urgency: str = Referral.Urgency.ROUTINE,
+    person: Person | None = None,
+    person_fields: dict | None = None,
+    confirm_duplicate: bool = False,
+    referrer_name: str = "",
+    referrer_organisation: str = "",
+) -> Referral:
+    """Receive a referral for an existing `person` or one described by `person_fields`.
+
+    A person is matched by NHS number before a new record is made. When they already have an
+    open referral this raises DuplicateReferral (with existing_referral_id) unless
+    `confirm_duplicate`, in which case the new referral is flagged as a possible duplicate.
+    Records the person's consent to the referral. Side effects: audit rows.
+    """
+    codes = _check_reasons(reasons)
+    if urgency not in Referral.Urgency.values:
+        raise DomainError("Urgency must be routine or urgent.", field="urgency")
+    if source not in Referral.Source.values:
+        raise DomainError(f"Unknown referral source {source!r}.", field="source")
+    if person is None:
+        if not person_fields:
+            raise DomainError("Say who is being referred.", field="person")
+        person = _find_person(person_fields)
+        if person is None:
+            person = create_person(team=team, by=by, **person_fields)
+    existing = open_referral_for_person(person)
+    if existing is not None and not confirm_duplicate:
+        raise DuplicateReferral(
+            "This person already has an open referral. Check it before referring again, or "
+            "confirm that this is a new referral.",
+            existing_referral_id=str(existing.pk),
+        )
+    referral = Referral.objects.create(
+        area_id=team.area_id,
+        team=team,
+        person=person,
+        source=source,
+        referrer=by if (by is not None and by.pk) else None,
+        referrer_name=referrer_name or (by.get_full_name() if by is not None and by.pk else ""),
+        referrer_organisation=referrer_organisation,
+        reasons=codes,
+        notes=notes,
+        urgency=urgency,
+        possible_duplicate_of=existing,
+        received_at=timezone.now(),
+    )
+    Consent.objects.create(
+        person=person,
+        area_id=person.area_id,
+        kind=Consent.Kind.REFERRAL,
+        given=True,
+        recorded_at=referral.received_at,
+        recorded_by=referral.referrer,
+    )
+    record_event(
+        by,
+        "create",
+        referral,
+        detail={"source": source, "reasons": codes, "possible_duplicate": existing is not None},
+    )
+    return referral
+
+
+def _move(referral: Referral, to: str) -> None:
+    # Lock the row so two people triaging at once cannot both win.
+    current = Referral.objects.select_for_update().get(pk=referral.pk).status
+    error = transition_error(current, to)
+    if error:
+        raise InvalidTransition(error)
+
+
+@transaction.atomic
+def accept_referral(referral: Referral, *, link_worker, by):
+    """Accept the referral and open its case, held by `link_worker` of the same team."""
+    from casework.actions import open_case
+
+    _move(referral, Referral.Status.ACCEPTED)
+    if not has_permission(link_worker, Permission.WORK_CASES) or (
+        link_worker.team_id != referral.team_id
+    ):
+        raise DomainError("Choose a link worker in this referral's team.", field="link_worker")
+    referral.status = Referral.Status.ACCEPTED
+    referral.assigned_to = link_worker
+    referral.triaged_at = timezone.now()
+    referral.triaged_by = by
+    referral.save(update_fields=["status", "assigned_to", "triaged_at", "triaged_by"])
+    record_event(by, "change", referral, detail={"status": "accepted"})
+    return open_case(referral, link_worker=link_worker, by=by)
+
+
+@transaction.atomic
+def decline_referral(referral: Referral, *, reason: str, by) -> Referral:
+    if not (reason or "").strip():
+        raise DomainError("Say why the referral is declined.", field="reason")
+    _move(referral, Referral.Status.DECLINED)
+    referral.status = Referral.Status.DECLINED
+    referral.decline_reason = reason.strip()
+    referral.triaged_at = timezone.now()
+    referral.triaged_by = by
+    referral.save(update_fields=["status", "decline_reason", "triaged_at", "triaged_by"])
+    record_event(by, "change", referral, detail={"status": "declined"})
+    return referral
+
+
+@transaction.atomic
+def redirect_referral(referral: Referral, *, to: str, reason: str = "", by) -> Referral:
+    if not (to or "").strip():
+        raise DomainError("Say which service the referral is redirected to.", field="to")
+    _move(referral, Referral.Status.REDIRECTED)
+    referral.status = Referral.Status.REDIRECTED
+    referral.redirected_to = to.strip()
+    referral.decline_reason = (reason or "").strip()
+    referral.triaged_at = timezone.now()
+    referral.triaged_by = by
+    referral.save(
+        update_fields=["status", "redirected_to", "decline_reason", "triaged_at", "triaged_by"]
+    )
+    record_event(by, "change", referral, detail={"status": "redirected"})
+    return referral
+
+
+@transaction.atomic
+def mark_first_contact(referral: Referral, *, at, by) -> Referral:
+    """Record when the service first made contact (only the first time)."""
+    updated = Referral.objects.filter(pk=referral.pk, first_contact_at__isnull=True).update(
+        first_contact_at=at
+    )
+    if updated:
+        referral.first_contact_at = at
+        record_event(by, "change", referral, detail={"first_contact": True})
+    return referral
+
+
+@transaction.atomic
+def close_referral(referral: Referral, *, by) -> Referral:
+    """Close an accepted referral when its case is discharged."""
+    _move(referral, Referral.Status.CLOSED)
+    referral.status = Referral.Status.CLOSED
+    referral.save(update_fields=["status"])
+    record_event(by, "change", referral, detail={"status": "closed"})
+    return referral
