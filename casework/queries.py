@@ -26,3 +26,56 @@ def connections_for_partner(user) -> QuerySet[Connection]:
         .filter(organization_id=user.organization_id)
         .exclude(status=Connection.Status.PROPOSED)
     )
+
+
+def caseload_for(user, *, mine_only: bool = True) -> QuerySet[Case]:
+    qs = cases_for(user).filter(status=Case.Status.OPEN)
+    if mine_only:
+        qs = qs.filter(link_worker=user)
+    return qs.order_by("person__family_name", "person__given_name")
+
+
+def follow_ups_due_for(user, *, today, horizon_days: int = 7, team_wide: bool = False):
+    """Open cases of `user` whose latest contact set a follow-up due by today+horizon.
+
+    Only the latest contact of each case counts: a later contact replaces the follow-up
+    that an earlier one asked for.
+    """
+    import datetime as dt
+
+    from django.db.models import OuterRef, Subquery
+
+    from casework.models import Contact
+
+    latest = Contact.objects.filter(case=OuterRef("pk")).order_by("-happened_on", "-recorded_at")
+    return (
+        caseload_for(user, mine_only=not team_wide)
+        .annotate(follow_up_due=Subquery(latest.values("follow_up_due")[:1]))
+        .filter(follow_up_due__isnull=False, follow_up_due__lte=today + dt.timedelta(horizon_days))
+        .order_by("follow_up_due")
+    )
+
+
+def shared_person_view(connection: Connection) -> dict:
+    """What the partner organisation may see of the person: only the consented fields."""
+    from people.consent import fields_shared_with
+
+    person = connection.case.person
+    allowed = set(fields_shared_with(person, connection.organization_id))
+    view: dict = {}
+    if "name" in allowed:
+        view["Name"] = person.full_name
+    if "phone" in allowed:
+        view["Phone"] = person.phone
+    if "email" in allowed:
+        view["Email"] = person.email
+    if "address" in allowed:
+        view["Address"] = ", ".join(p for p in (person.address, person.postcode) if p)
+    if "birth_date" in allowed and person.birth_date:
+        view["Date of birth"] = person.birth_date.strftime("%-d %B %Y")
+    if "access_needs" in allowed:
+        needs = "; ".join(p for p in (person.access_needs, person.communication_needs) if p)
+        view["Access and communication needs"] = needs or "None recorded"
+    if "referral_reasons" in allowed:
+        view["Reasons for referral"] = ", ".join(connection.case.referral.reason_labels)
+    return view

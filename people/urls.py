@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from people import views
 
 app_name = "people"
-urlpatterns: list = []
+urlpatterns = [
+    path("<uuid:person_id>/", views.detail, name="detail"),
+    path("<uuid:person_id>/edit/", views.edit, name="edit"),
+    path("<uuid:person_id>/consents/", views.consent, name="consent"),
+    path(
+        "<uuid:person_id>/consents/<uuid:consent_id>/withdraw/",
+        views.withdraw_consent,
+        name="withdraw_consent",
+    ),
+]

@@ -1,27 +1,21 @@
-"""Each role's home page: what is due today for them. Built from the domain apps' queries."""
+"""Each role's home page: what is due today for them. Built by the domain that owns the data;
+web only dispatches."""
 
 from __future__ import annotations
 
 from accounts.models import Role
+from casework import home as casework_home
+from referrals import home as referrals_home
+
+BUILDERS = {
+    Role.LINK_WORKER: casework_home.link_worker_home,
+    Role.SUPERVISOR: casework_home.supervisor_home,
+    Role.REFERRER: referrals_home.referrer_home,
+    Role.PARTNER: casework_home.partner_home,
+    Role.COMMISSIONER: casework_home.commissioner_home,
+    Role.ADMIN: casework_home.admin_home,
+}
 
 
 def home_context(user) -> tuple[str, dict]:
-    # Each role's builder lives with the domain that owns the data; web only dispatches.
-    builders = {
-        Role.LINK_WORKER: "casework.home:link_worker_home",
-        Role.SUPERVISOR: "casework.home:supervisor_home",
-        Role.REFERRER: "referrals.home:referrer_home",
-        Role.PARTNER: "casework.home:partner_home",
-        Role.COMMISSIONER: "casework.home:commissioner_home",
-        Role.ADMIN: "casework.home:admin_home",
-    }
-    from django.utils.module_loading import import_string
-
-    path = builders.get(user.role)
-    if path is None:
-        return "web/home_empty.html", {}
-    try:
-        builder = import_string(path.replace(":", "."))
-    except ImportError:
-        return "web/home_empty.html", {}
-    return builder(user)
+    return BUILDERS[user.role](user)

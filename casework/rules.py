@@ -1,0 +1,101 @@
+"""Pure rules for case work: the connection state machine and what is due when."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+PROPOSED = "proposed"
+SENT = "sent"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+FIRST_ATTENDED = "first_attended"
+ONGOING = "ongoing"
+COMPLETED = "completed"
+DROPPED = "dropped"
+
+WORKER = "link_worker"
+PARTNER = "partner"
+
+
+@dataclass(frozen=True)
+class Move:
+    to: str
+    by: frozenset[str]
+    needs_reason: bool = False
+    label: str = ""
+
+
+# Who may make each move. The link worker sends; the partner responds and reports
+# attendance; either side may record that the person dropped out. Link workers may also
+# record attendance they witnessed (an accompanied first visit).
+_BOTH = frozenset({WORKER, PARTNER})
+MOVES: dict[str, tuple[Move, ...]] = {
+    PROPOSED: (
+        Move(SENT, frozenset({WORKER}), label="Send to the organisation"),
+        Move(DROPPED, frozenset({WORKER}), True, "Person chose not to go ahead"),
+    ),
+    SENT: (
+        Move(ACCEPTED, frozenset({PARTNER}), label="Accept"),
+        Move(DECLINED, frozenset({PARTNER}), True, "Decline"),
+        Move(DROPPED, _BOTH, True, "Dropped out"),
+    ),
+    ACCEPTED: (
+        Move(FIRST_ATTENDED, _BOTH, label="Record first attendance"),
+        Move(DROPPED, _BOTH, True, "Dropped out"),
+    ),
+    FIRST_ATTENDED: (
+        Move(ONGOING, _BOTH, label="Attending regularly"),
+        Move(COMPLETED, _BOTH, label="Completed"),
+        Move(DROPPED, _BOTH, True, "Dropped out"),
+    ),
+    ONGOING: (
+        Move(COMPLETED, _BOTH, label="Completed"),
+        Move(DROPPED, _BOTH, True, "Dropped out"),
+    ),
+    DECLINED: (),
+    COMPLETED: (),
+    DROPPED: (),
+}
+
+ACTIVE = frozenset({SENT, ACCEPTED, FIRST_ATTENDED, ONGOING})
+ENDED = frozenset({DECLINED, COMPLETED, DROPPED})
+
+
+def moves_from(status: str, side: str) -> list[Move]:
+    return [m for m in MOVES.get(status, ()) if side in m.by]
+
+
+def move_error(status: str, to: str, side: str) -> str | None:
+    """Why `side` cannot move a connection from `status` to `to`, or None if it can."""
+    for move in MOVES.get(status, ()):
+        if move.to == to:
+            if side in move.by:
+                return None
+            who = "the organisation" if side == WORKER else "the link worker"
+            return f"Only {who} can mark this connection {to.replace('_', ' ')}."
+    if status in ENDED:
+        return f"This connection is already {status}; it cannot change now."
+    return f"A {status.replace('_', ' ')} connection cannot become {to.replace('_', ' ')}."
+
+
+def needs_reason(status: str, to: str) -> bool:
+    return any(m.to == to and m.needs_reason for m in MOVES.get(status, ()))
+
+
+def follow_up_state(due: dt.date | None, today: dt.date) -> str | None:
+    """ "overdue", "today", "soon" (within 7 days) or None."""
+    if due is None:
+        return None
+    if due < today:
+        return "overdue"
+    if due == today:
+        return "today"
+    if due <= today + dt.timedelta(days=7):
+        return "soon"
+    return None
+
+
+def default_review_date(plan_agreed: dt.date) -> dt.date:
+    """Plans are reviewed six weeks after they are agreed unless the worker sets a date."""
+    return plan_agreed + dt.timedelta(weeks=6)

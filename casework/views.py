@@ -1,0 +1,224 @@
+"""Case work pages for link workers. Each POST view: access check, form, one action."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import Permission, has_permission
+from audit.actions import record_access
+from casework import actions, forms, rules
+from casework.access import get_case_for_user
+from casework.models import Goal, PlanAction
+from casework.queries import caseload_for, cases_for
+from directory.models import Service
+from socialrx.errors import DomainError
+
+
+def _services_for_picker():
+    return Service.objects.filter(status=Service.Status.ACTIVE).select_related("organization")
+
+
+def _case_context(request, case, **overrides):
+    conversation = case.conversations.first()
+    goals = list(case.goals.all())
+    connections = list(case.connections.select_related("service__organization"))
+    for c in connections:
+        c.worker_moves = rules.moves_from(c.status, rules.WORKER)
+    context = {
+        "case": case,
+        "person": case.person,
+        "conversation": conversation,
+        "goals": goals,
+        "plan_actions": case.actions.select_related("goal"),
+        "connections": connections,
+        "contacts": case.contacts.select_related("recorded_by")[:20],
+        "conversation_form": forms.ConversationForm(),
+        "goal_form": forms.GoalForm(),
+        "action_form": forms.PlanActionForm(),
+        "agree_form": forms.AgreePlanForm(),
+        "propose_form": forms.ProposeConnectionForm(services=_services_for_picker()),
+        "contact_form": forms.ContactForm(),
+        "discharge_form": forms.DischargeForm(),
+        "goal_statuses": Goal.Status.choices,
+        "today": timezone.localdate(),
+    }
+    context.update(overrides)
+    return context
+
+
+@login_required
+def caseload(request):
+    if not has_permission(request.user, Permission.WORK_CASES):
+        raise PermissionDenied
+    mine = request.GET.get("show") != "team"
+    cases = caseload_for(request.user, mine_only=mine).select_related("person", "link_worker")
+    return render(request, "casework/caseload.html", {"cases": cases, "mine": mine})
+
+
+@login_required
+def case_detail(request, case_id):
+    if not has_permission(request.user, Permission.WORK_CASES):
+        raise PermissionDenied
+    case = get_case_for_user(request.user, case_id)
+    record_access(request.user, case)
+    return render(request, "casework/case.html", _case_context(request, case))
+
+
+def _post(request, case_id, form_class, action, form_key, **form_kwargs):
+    """Shared POST handling: scoped fetch, validate, call the action, redirect or re-render."""
+    if not has_permission(request.user, Permission.WORK_CASES):
+        raise PermissionDenied
+    case = get_case_for_user(request.user, case_id, for_change=True)
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        try:
+            message = action(case, form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, message)
+            return redirect("casework:case", case_id=case.pk)
+    context = _case_context(request, case, **{form_key: form, "open_panel": form_key})
+    return render(request, "casework/case.html", context, status=400)
+
+
+@login_required
+@require_POST
+def add_conversation(request, case_id):
+    def act(case, data):
+        held_on = data.pop("held_on")
+        what = data.pop("what_matters")
+        actions.record_conversation(
+            case, by=request.user, held_on=held_on, what_matters=what, **data
+        )
+        return "Conversation recorded."
+
+    return _post(request, case_id, forms.ConversationForm, act, "conversation_form")
+
+
+@login_required
+@require_POST
+def add_goal(request, case_id):
+    def act(case, data):
+        actions.add_goal(case, text=data["text"], by=request.user)
+        return "Goal added."
+
+    return _post(request, case_id, forms.GoalForm, act, "goal_form")
+
+
+@login_required
+@require_POST
+def set_goal_status(request, case_id, goal_id):
+    def act(case, data):
+        goal = get_object_or_404(Goal, pk=goal_id, case=case)
+        actions.set_goal_status(goal, status=data["status"], by=request.user)
+        return "Goal updated."
+
+    return _post(request, case_id, forms.GoalStatusForm, act, "goal_status_form")
+
+
+@login_required
+@require_POST
+def add_action(request, case_id):
+    def act(case, data):
+        actions.add_plan_action(case, by=request.user, **data)
+        return "Action added to the plan."
+
+    return _post(request, case_id, forms.PlanActionForm, act, "action_form")
+
+
+@login_required
+@require_POST
+def complete_action(request, case_id, action_id):
+    def act(case, data):
+        plan_action = get_object_or_404(PlanAction, pk=action_id, case=case)
+        actions.complete_plan_action(plan_action, by=request.user)
+        return "Action marked done."
+
+    return _post(request, case_id, _EmptyForm, act, "complete_form")
+
+
+@login_required
+@require_POST
+def agree_plan(request, case_id):
+    def act(case, data):
+        actions.agree_plan(case, by=request.user, review_date=data["review_date"])
+        return "Plan agreed."
+
+    return _post(request, case_id, forms.AgreePlanForm, act, "agree_form")
+
+
+@login_required
+@require_POST
+def propose_connection(request, case_id):
+    def act(case, data):
+        c = actions.propose_connection(
+            case, service=data["service"], by=request.user, note_to_partner=data["note_to_partner"]
+        )
+        return f"{c.service.name} added to the plan."
+
+    return _post(
+        request,
+        case_id,
+        forms.ProposeConnectionForm,
+        act,
+        "propose_form",
+        services=_services_for_picker(),
+    )
+
+
+@login_required
+@require_POST
+def move_connection(request, case_id, connection_id):
+    def act(case, data):
+        connection = get_object_or_404(case.connections, pk=connection_id)
+        moved = actions.move_connection(
+            connection,
+            to=data["to"],
+            side=rules.WORKER,
+            by=request.user,
+            reason=data["reason"],
+            on=data["on"],
+            accompanied=data["accompanied"],
+        )
+        return f"{moved.service.name}: {moved.get_status_display().lower()}."
+
+    return _post(request, case_id, forms.MoveConnectionForm, act, "move_form")
+
+
+@login_required
+@require_POST
+def add_contact(request, case_id):
+    def act(case, data):
+        actions.record_contact(case, by=request.user, **data)
+        return "Contact logged."
+
+    return _post(request, case_id, forms.ContactForm, act, "contact_form")
+
+
+@login_required
+@require_POST
+def discharge(request, case_id):
+    def act(case, data):
+        actions.discharge_case(case, reason=data["reason"], notes=data["notes"], by=request.user)
+        return f"{case.person.full_name} has been discharged."
+
+    return _post(request, case_id, forms.DischargeForm, act, "discharge_form")
+
+
+class _EmptyForm(forms.forms.Form):
+    pass
+
+
+@login_required
+def team_cases(request):
+    """Supervisors: the team's open cases by worker."""
+    if not has_permission(request.user, Permission.SUPERVISE):
+        raise PermissionDenied
+    cases = cases_for(request.user).filter(status="open").select_related("person", "link_worker")
+    return render(request, "casework/caseload.html", {"cases": cases, "mine": False})

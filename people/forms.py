@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django import forms
+
+from directory.models import Organization
+from people.models import Consent, Person
+from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [
+            "given_name",
+            "family_name",
+            "preferred_name",
+            "birth_date",
+            "sex",
+            "nhs_number",
+            "local_identifier",
+            "address",
+            "postcode",
+            "phone",
+            "email",
+            "preferred_language",
+            "interpreter_needed",
+            "communication_needs",
+            "access_needs",
+            "safeguarding_flag",
+            "safeguarding_note",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "communication_needs": forms.Textarea(attrs={"rows": 2}),
+            "access_needs": forms.Textarea(attrs={"rows": 2}),
+            "safeguarding_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean_nhs_number(self):
+        value = self.cleaned_data["nhs_number"]
+        if not value:
+            return ""
+        error = nhs_number_error(value)
+        if error:
+            raise forms.ValidationError(error)
+        return normalise_nhs_number(value)
+
+    def clean_postcode(self):
+        value = self.cleaned_data["postcode"]
+        if not value:
+            return ""
+        postcode = normalise_postcode(value)
+        if postcode is None:
+            raise forms.ValidationError("Enter a real UK postcode, like TN23 1AA.")
+        return postcode
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What is the consent for?", choices=Consent.Kind.choices, widget=forms.RadioSelect
+    )
+    given = forms.TypedChoiceField(
+        label="The person's decision",
+        choices=[("yes", "They agree"), ("no", "They do not agree")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+    organization = forms.ModelChoiceField(
+        label="Organisation (for sharing only)",
+        queryset=Organization.objects.order_by("name"),
+        required=False,
+        empty_label="Choose an organisation",
+    )
+    shared_fields = forms.MultipleChoiceField(
+        label="Details they agree to share",
+        choices=Consent.SHAREABLE_FIELDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

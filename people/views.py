@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import Permission, has_permission
+from audit.actions import record_access
+from casework.queries import cases_for
+from people import actions
+from people.access import get_person_for_user
+from people.forms import ConsentForm, PersonForm
+from socialrx.errors import DomainError
+
+
+def _apply_domain_error(form, exc: DomainError):
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@login_required
+def detail(request, person_id):
+    person = get_person_for_user(request.user, person_id)
+    record_access(request.user, person)
+    can_edit = has_permission(request.user, Permission.EDIT_PEOPLE)
+    context = {
+        "person": person,
+        "can_edit": can_edit,
+        "consents": person.consents.select_related("organization", "recorded_by"),
+        "cases": cases_for(request.user).filter(person=person),
+        "referrals": person.referrals.filter(team_id=request.user.team_id)
+        if can_edit
+        else person.referrals.filter(referrer=request.user),
+        "consent_form": ConsentForm() if can_edit else None,
+    }
+    return render(request, "people/detail.html", context)
+
+
+@login_required
+def edit(request, person_id):
+    person = get_person_for_user(request.user, person_id, for_change=True)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: form.cleaned_data[k] for k in form.changed_data}
+        # The ModelForm already copied values onto `person`; reload so the action compares
+        # against what is stored and audits the real change.
+        person.refresh_from_db()
+        try:
+            actions.update_person(person, by=request.user, **fields)
+        except DomainError as exc:
+            _apply_domain_error(form, exc)
+        else:
+            messages.success(request, "Details saved.")
+            return redirect("people:detail", person_id=person.pk)
+    else:
+        record_access(request.user, person)
+    return render(request, "people/edit.html", {"person": person, "form": form})
+
+
+@login_required
+@require_POST
+def consent(request, person_id):
+    person = get_person_for_user(request.user, person_id, for_change=True)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.record_consent(
+                person,
+                kind=form.cleaned_data["kind"],
+                given=form.cleaned_data["given"],
+                organization=form.cleaned_data["organization"],
+                shared_fields=form.cleaned_data["shared_fields"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            _apply_domain_error(form, exc)
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect("people:detail", person_id=person.pk)
+    context = {
+        "person": person,
+        "can_edit": True,
+        "consents": person.consents.select_related("organization", "recorded_by"),
+        "cases": cases_for(request.user).filter(person=person),
+        "referrals": person.referrals.filter(team_id=request.user.team_id),
+        "consent_form": form,
+    }
+    return render(request, "people/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def withdraw_consent(request, person_id, consent_id):
+    person = get_person_for_user(request.user, person_id, for_change=True)
+    consent = get_object_or_404(person.consents, pk=consent_id)
+    actions.withdraw_consent(consent, by=request.user)
+    messages.success(request, "Consent withdrawn.")
+    return redirect("people:detail", person_id=person.pk)

@@ -1,0 +1,187 @@
+"""Referral forms: the clinician's, the public self-referral, and triage decisions."""
+
+from __future__ import annotations
+
+import time
+
+from django import forms
+from django.core import signing
+from django.utils import timezone
+
+from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+from referrals.models import Referral
+from referrals.reasons import Reason
+
+_FORM_SALT = "socialrx.self-referral"
+MIN_SECONDS_TO_FILL = 3
+MAX_FORM_AGE_SECONDS = 2 * 60 * 60
+
+
+class PersonFieldsMixin(forms.Form):
+    given_name = forms.CharField(label="First name", max_length=100)
+    family_name = forms.CharField(label="Last name", max_length=100)
+    birth_date = forms.DateField(
+        label="Date of birth",
+        help_text="For example, 15 3 1984",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    nhs_number = forms.CharField(
+        label="NHS number", required=False, max_length=14, help_text="10 digits, like 943 476 5919"
+    )
+    postcode = forms.CharField(label="Postcode", max_length=10)
+    phone = forms.CharField(label="Phone number", required=False, max_length=32)
+    email = forms.EmailField(label="Email address", required=False)
+    address = forms.CharField(
+        label="Address", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_nhs_number(self):
+        value = self.cleaned_data["nhs_number"]
+        if not value:
+            return ""
+        error = nhs_number_error(value)
+        if error:
+            raise forms.ValidationError(error)
+        return normalise_nhs_number(value)
+
+    def clean_postcode(self):
+        postcode = normalise_postcode(self.cleaned_data["postcode"])
+        if postcode is None:
+            raise forms.ValidationError("Enter a real UK postcode, like TN23 1AA.")
+        return postcode
+
+    def clean_birth_date(self):
+        value = self.cleaned_data["birth_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date of birth must be in the past.")
+        return value
+
+    def person_fields(self) -> dict:
+        keys = (
+            "given_name",
+            "family_name",
+            "birth_date",
+            "nhs_number",
+            "postcode",
+            "phone",
+            "email",
+            "address",
+        )
+        return {k: self.cleaned_data[k] for k in keys if self.cleaned_data.get(k) not in (None, "")}
+
+
+class ClinicianReferralForm(PersonFieldsMixin):
+    reasons = forms.MultipleChoiceField(
+        label="Reasons for referral",
+        choices=Reason.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"required": "Choose at least one reason for the referral."},
+    )
+    notes = forms.CharField(
+        label="What would help this person?",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    urgency = forms.ChoiceField(
+        label="How urgent is this?",
+        choices=Referral.Urgency.choices,
+        initial=Referral.Urgency.ROUTINE,
+        widget=forms.RadioSelect,
+    )
+    confirm_duplicate = forms.BooleanField(
+        label="I have checked: this is a new referral",
+        required=False,
+        help_text="Tick only if the person's open referral does not cover this need.",
+    )
+
+
+class SelfReferralForm(PersonFieldsMixin):
+    """The public form. Spam resistance: a honeypot and a signed, timed form token."""
+
+    reasons = forms.MultipleChoiceField(
+        label="What would you like help with?",
+        choices=Reason.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one thing you would like help with."},
+    )
+    notes = forms.CharField(
+        label="Tell us a little about what matters to you",
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    consent = forms.BooleanField(
+        label="I agree to a link worker contacting me and keeping these details",
+        error_messages={"required": "We need your agreement before we can contact you."},
+    )
+    website = forms.CharField(required=False, label="Leave this empty")  # honeypot
+    form_token = forms.CharField(widget=forms.HiddenInput)
+
+    field_order = [
+        "given_name",
+        "family_name",
+        "birth_date",
+        "nhs_number",
+        "postcode",
+        "phone",
+        "email",
+        "address",
+        "reasons",
+        "notes",
+        "consent",
+    ]
+
+    @staticmethod
+    def new_token() -> str:
+        return signing.dumps({"t": time.time()}, salt=_FORM_SALT)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError("Sorry, we could not accept this form.", code="spam")
+        try:
+            issued = signing.loads(
+                self.data.get("form_token", ""), salt=_FORM_SALT, max_age=MAX_FORM_AGE_SECONDS
+            )["t"]
+        except (signing.BadSignature, KeyError, TypeError):
+            raise forms.ValidationError(
+                "This form has expired. Please fill it in again.", code="expired"
+            ) from None
+        if time.time() - issued < MIN_SECONDS_TO_FILL:
+            raise forms.ValidationError("Sorry, we could not accept this form.", code="spam")
+        if not (cleaned.get("phone") or cleaned.get("email")):
+            self.add_error("phone", "Give a phone number or an email address so we can reach you.")
+        return cleaned
+
+
+class AcceptForm(forms.Form):
+    link_worker = forms.ModelChoiceField(
+        label="Assign to link worker", queryset=None, empty_label="Choose a link worker"
+    )
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import Role, User
+
+        self.fields["link_worker"].queryset = User.objects.filter(
+            team=team, role__in=[Role.LINK_WORKER, Role.SUPERVISOR], is_active=True
+        ).order_by("first_name")
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the referral declined?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the referral is declined."},
+    )
+
+
+class RedirectForm(forms.Form):
+    to = forms.CharField(
+        label="Redirect to which service?",
+        max_length=200,
+        error_messages={"required": "Say which service the referral is redirected to."},
+    )
+    reason = forms.CharField(label="Why?", required=False, widget=forms.Textarea(attrs={"rows": 2}))
