@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from accounts.permissions import Permission, has_permission
 from audit.models import Event
+from socialrx.widgets import DateInput
 
 
 class EventFilter(forms.Form):
@@ -17,12 +18,8 @@ class EventFilter(forms.Form):
     )
     record_type = forms.CharField(label="Record type", required=False)
     person_id = forms.UUIDField(label="Person id", required=False)
-    since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label="From", required=False, widget=DateInput())
+    until = forms.DateField(label="To", required=False, widget=DateInput())
 
 
 @login_required

@@ -14,13 +14,12 @@ from casework.models import (
     Weekday,
 )
 from directory.models import Service
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from socialrx.widgets import DateInput
 
 
 class ConversationForm(forms.ModelForm):
+    prefix = "conversation"  # several forms share the case page; keep their ids apart
+
     held_on = forms.DateField(
         label="Date of conversation", widget=DateInput, initial=timezone.localdate
     )
@@ -84,6 +83,8 @@ class ConversationForm(forms.ModelForm):
 
 
 class GoalForm(forms.Form):
+    prefix = "goal"  # several forms share the case page; keep their ids apart
+
     text = forms.CharField(
         label="Goal, in the person's own words",
         max_length=1000,
@@ -96,12 +97,16 @@ class GoalStatusForm(forms.Form):
 
 
 class PlanActionForm(forms.Form):
+    prefix = "action"  # several forms share the case page; keep their ids apart
+
     description = forms.CharField(label="Action", max_length=1000)
     owner = forms.ChoiceField(label="Who", choices=PlanAction.Owner.choices, initial="person")
     due_date = forms.DateField(label="Due by", required=False, widget=DateInput)
 
 
 class AgreePlanForm(forms.Form):
+    prefix = "plan"  # several forms share the case page; keep their ids apart
+
     review_date = forms.DateField(
         label="Review date",
         required=False,
@@ -111,6 +116,8 @@ class AgreePlanForm(forms.Form):
 
 
 class ProposeConnectionForm(forms.Form):
+    prefix = "propose"  # several forms share the case page; keep their ids apart
+
     service = forms.ModelChoiceField(
         label="Service", queryset=Service.objects.none(), empty_label="Choose a service"
     )
@@ -135,6 +142,8 @@ class MoveConnectionForm(forms.Form):
 
 
 class ContactForm(forms.Form):
+    prefix = "contact"  # several forms share the case page; keep their ids apart
+
     happened_on = forms.DateField(label="Date", widget=DateInput, initial=timezone.localdate)
     mode = forms.ChoiceField(
         label="How",
@@ -148,7 +157,11 @@ class ContactForm(forms.Form):
 
 
 class DischargeForm(forms.Form):
+    prefix = "discharge"  # several forms share the case page; keep their ids apart
+
     reason = forms.ChoiceField(
         label="Reason for discharge", choices=Case.DischargeReason.choices, widget=forms.RadioSelect
     )
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label="Discharge notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -5,6 +5,7 @@ from django import forms
 from directory.models import Organization
 from people.models import Consent, Person
 from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+from socialrx.widgets import DateInput
 
 
 class PersonForm(forms.ModelForm):
@@ -30,7 +31,7 @@ class PersonForm(forms.ModelForm):
             "safeguarding_note",
         ]
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "birth_date": DateInput(),
             "address": forms.Textarea(attrs={"rows": 3}),
             "communication_needs": forms.Textarea(attrs={"rows": 2}),
             "access_needs": forms.Textarea(attrs={"rows": 2}),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
 from referrals.models import Referral
 from referrals.reasons import Reason
+from socialrx.widgets import DateInput
 
 _FORM_SALT = "socialrx.self-referral"
 MIN_SECONDS_TO_FILL = 3
@@ -23,7 +24,7 @@ class PersonFieldsMixin(forms.Form):
     birth_date = forms.DateField(
         label="Date of birth",
         help_text="For example, 15 3 1984",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     nhs_number = forms.CharField(
         label="NHS number", required=False, max_length=14, help_text="10 digits, like 943 476 5919"
