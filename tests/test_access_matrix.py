@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from casework.tests.factories import CaseFactory, ConnectionFactory, GoalFactory
+from casework.tests.factories import ConnectionFactory, GoalFactory
 from people.models import Consent
 from people.tests.factories import ConsentFactory
 from referrals.models import Referral
