@@ -21,10 +21,13 @@ from socialrx.errors import ConsentMissing, DomainError, InvalidTransition
 
 
 def _ensure_open(case: Case) -> None:
-    if not case.is_open:
+    """Refuse changes to a discharged case. Reads (and locks) the stored row, not the
+    caller's copy, which may predate a discharge made elsewhere."""
+    current = Case.objects.select_for_update().only("status", "discharged_at").get(pk=case.pk)
+    if current.status != Case.Status.OPEN:
         raise DomainError(
-            f"This case was discharged on {case.discharged_at:%-d %B %Y}; it can no longer "
-            "be changed."
+            f"This case was discharged on {current.discharged_at:%-d %B %Y}; it can no "
+            "longer be changed."
         )
 
 
