@@ -1,0 +1,65 @@
+"""WCAG 2.2 AA checks with axe-core (vendored in tests/vendor, MPL-2.0) on the pages people
+use most, on a desktop and a phone-sized screen."""
+
+from pathlib import Path
+
+import pytest
+
+from casework.tests.factories import CaseFactory, ConnectionFactory, GoalFactory
+from tests.browser import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def violations(page) -> list[str]:
+    page.add_script_tag(content=AXE)
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} – {v['nodes'][0]['target']}"
+        for v in result["violations"]
+    ]
+
+
+@pytest.fixture
+def journey_pages(worker, partner, service):
+    goal = GoalFactory(case__link_worker=worker, case__referral__person__team=worker.team)
+    ConnectionFactory(case=goal.case, service=service, status="sent")
+    return {"case": f"/cases/{goal.case.pk}/"}
+
+
+@pytest.mark.parametrize("fixture_name", ["page", "phone_page"])
+def test_public_pages_have_no_wcag_violations(request, fixture_name, team):
+    page = request.getfixturevalue(fixture_name)
+    for url in ["/login/", "/referrals/self/"]:
+        page.goto(url)
+        assert violations(page) == [], url
+
+
+@pytest.mark.parametrize("fixture_name", ["page", "phone_page"])
+def test_link_worker_pages_have_no_wcag_violations(request, fixture_name, journey_pages):
+    page = request.getfixturevalue(fixture_name)
+    login(page, "worker")
+    for url in ["/", "/cases/", journey_pages["case"], "/referrals/new/", "/directory/"]:
+        page.goto(url)
+        assert violations(page) == [], url
+
+
+def test_partner_pages_have_no_wcag_violations(page, journey_pages):
+    login(page, "partner")
+    for url in ["/", "/cases/partner/"]:
+        page.goto(url)
+        assert violations(page) == [], url
+    page.get_by_role("link", name="Referral").first.click()
+    assert violations(page) == [], page.url
+
+
+def test_the_checker_does_find_violations(page):
+    # Guards against a vacuous pass: an unlabelled input and an image without alt text.
+    page.set_content('<html lang="en"><title>t</title><main><input><img src="x.png"></main>')
+    found = " ".join(violations(page))
+    assert "label" in found and "image-alt" in found
