@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.tests.factories import CaseFactory, ConnectionFactory, GoalFactory
+from casework.tests.factories import ConnectionFactory, GoalFactory
 from tests.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
