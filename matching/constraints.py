@@ -1,0 +1,111 @@
+"""Hard constraints: a service that fails one is never suggested; on request it is listed
+with the reason, in words a link worker can repeat to the person.
+
+Pure functions over ServiceDoc and Profile. Unknown facts do not exclude: an unknown age
+does not rule out an 18–25 group (the explanation then says to check), but a known age does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from matching.documents import Profile, ServiceDoc
+
+STALE_AFTER_DAYS = 365  # not verified for longer than this: excluded as possibly out of date
+EARTH_RADIUS_KM = 6371.0088
+
+CLOSED_STATUSES = {
+    "inactive": "Not running at the moment",
+    "defunct": "Closed down",
+    "temporarily closed": "Temporarily closed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    code: str  # closed, full, visibility, age, sex, area, condition, distance, stale, in_plan
+    reason: str
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def nearest_km(doc: ServiceDoc, profile: Profile) -> float | None:
+    """Distance to the service's nearest place, or None when either side has no location."""
+    if not profile.has_location or not doc.points:
+        return None
+    return min(haversine_km(profile.lat, profile.lon, lat, lon) for lat, lon in doc.points)
+
+
+def age_range_text(doc: ServiceDoc) -> str:
+    lo, hi = doc.min_age, doc.max_age
+    if lo is not None and hi is not None:
+        return f"ages {lo}–{hi}"
+    if lo is not None:
+        return f"ages {lo} and over"
+    return f"ages up to {hi}"
+
+
+def months_since(when: dt.datetime, today: dt.date) -> int:
+    days = (today - when.date()).days
+    return max(0, round(days / 30.44))
+
+
+def violations(doc: ServiceDoc, profile: Profile, *, today: dt.date) -> list[Exclusion]:
+    """Every hard constraint `doc` fails for `profile` (empty: it may be suggested)."""
+    out: list[Exclusion] = []
+    if doc.id in profile.exclude_ids:
+        out.append(Exclusion("in_plan", "Already in this person's plan"))
+    if doc.status in CLOSED_STATUSES:
+        out.append(Exclusion("closed", CLOSED_STATUSES[doc.status]))
+    if doc.capacity == "full":
+        out.append(Exclusion("full", "Full: not taking new people"))
+    if doc.visibility == "professionals" and not profile.professional:
+        out.append(Exclusion("visibility", "Listed for professionals only"))
+    if profile.age is not None and (
+        (doc.min_age is not None and profile.age < doc.min_age)
+        or (doc.max_age is not None and profile.age > doc.max_age)
+    ):
+        out.append(Exclusion("age", f"For {age_range_text(doc)} only"))
+    if profile.sex and doc.sexes and profile.sex not in doc.sexes:
+        who = " and ".join(sorted({"female": "women", "male": "men"}.get(s, s) for s in doc.sexes))
+        out.append(Exclusion("sex", f"For {who} only"))
+    if profile.areas is not None and doc.areas and not (doc.areas & profile.areas):
+        out.append(Exclusion("area", f"Only serves {', '.join(sorted(doc.areas))}"))
+    if (
+        profile.conditions is not None
+        and doc.conditions
+        and not (doc.conditions & profile.conditions)
+    ):
+        out.append(
+            Exclusion("condition", f"For people with {' or '.join(sorted(doc.conditions))} only")
+        )
+    if profile.radius_km is not None and profile.has_location and not doc.remote:
+        km = nearest_km(doc, profile)
+        if km is None:
+            out.append(Exclusion("distance", "No address listed, so the distance is unknown"))
+        elif km > profile.radius_km:
+            out.append(Exclusion("distance", f"{km:.1f} km away (limit {profile.radius_km:g} km)"))
+    if doc.last_verified_at is not None:
+        months = months_since(doc.last_verified_at, today)
+        if (today - doc.last_verified_at.date()).days > STALE_AFTER_DAYS:
+            out.append(Exclusion("stale", f"Not verified for {months} months"))
+    return out
+
+
+def eligibility_notes(doc: ServiceDoc, profile: Profile) -> list[str]:
+    """Restrictions the ranker could not check because the profile does not say."""
+    notes = []
+    if profile.age is None and (doc.min_age is not None or doc.max_age is not None):
+        notes.append(f"check eligibility: {age_range_text(doc)}")
+    if not profile.sex and doc.sexes:
+        notes.append("check eligibility: " + " and ".join(sorted(doc.sexes)) + " only")
+    if profile.conditions is None and doc.conditions:
+        notes.append("check eligibility: for " + " or ".join(sorted(doc.conditions)))
+    return notes

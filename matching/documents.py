@@ -1,0 +1,211 @@
+"""Plain-Python shapes the ranker works on: a service (ServiceDoc) and a person (Profile).
+
+The ranker never touches Django models. `matching.adapters` builds ServiceDocs from the
+directory's models; `doc_from_hsds` builds them from HSDS 3.0 JSON (benchmarks, imports).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TIMES_OF_DAY = ("morning", "afternoon", "evening")
+
+# Access features, as tags both sides share. A service's accessibility text and a person's
+# access needs are both read into these, so "uses a wheelchair" meets "step-free entrance".
+ACCESS_TAGS: dict[str, tuple[str, ...]] = {
+    "step_free": (
+        "wheelchair",
+        "step-free",
+        "step free",
+        "ramp",
+        "elevator",
+        "lift",
+        "level access",
+    ),
+    "accessible_toilet": ("restroom", "accessible toilet", "disabled toilet", "changing places"),
+    "hearing_loop": ("hearing loop", "induction loop", "deaf", "hard of hearing", "bsl"),
+    "visual": ("braille", "large print", "blind", "sight loss", "visually impaired"),
+    "parking": ("parking", "blue badge"),
+    "quiet_space": ("quiet space", "quiet room", "autism", "autistic", "sensory"),
+}
+ACCESS_LABELS = {
+    "step_free": "step-free access",
+    "accessible_toilet": "an accessible toilet",
+    "hearing_loop": "a hearing loop",
+    "visual": "support for sight loss",
+    "parking": "accessible parking",
+    "quiet_space": "a quiet space",
+}
+
+
+def access_tags(texts: Iterable[str]) -> frozenset[str]:
+    blob = " ".join(t.lower() for t in texts if t)
+    return frozenset(tag for tag, cues in ACCESS_TAGS.items() if any(c in blob for c in cues))
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDoc:
+    """What the ranker knows about one service. Unknown values are None or empty."""
+
+    id: str
+    name: str
+    description: str = ""
+    organization: str = ""
+    taxonomy_terms: tuple[str, ...] = ()
+    points: tuple[tuple[float, float], ...] = ()  # (lat, lon) of each place it runs
+    remote: bool = False  # by phone or online, so distance does not apply
+    schedule: frozenset[tuple[str, str]] = frozenset()  # (weekday, time of day) it meets
+    free: bool | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    sexes: frozenset[str] = frozenset()  # empty: anyone
+    areas: frozenset[str] = frozenset()  # lower-cased area names/codes served; empty: anywhere
+    conditions: frozenset[str] = frozenset()  # only for people with one of these
+    languages: frozenset[str] = frozenset()  # lower-cased language names
+    accessibility: frozenset[str] = frozenset()  # ACCESS_TAGS keys
+    setting: str = ""  # "group", "one_to_one" or "" (not known)
+    capacity: str = "open"  # "open", "waiting_list" or "full"
+    status: str = "active"  # HSDS: active, inactive, defunct, temporarily closed
+    visibility: str = "public"  # "public" or "professionals"
+    last_verified_at: dt.datetime | None = None
+
+    def text(self) -> str:
+        """The text the ranker reads: name, description and taxonomy term names."""
+        parts = [self.name, self.description]
+        if self.taxonomy_terms:
+            parts.append("; ".join(self.taxonomy_terms))
+        return ". ".join(p.strip() for p in parts if p and p.strip())
+
+    def text_hash(self) -> str:
+        return hashlib.sha256(self.text().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One thing the person wants help with or is interested in, and how to name it."""
+
+    text: str
+    label: str  # as it reads after "matches ...", e.g. "your interest in gardening"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The person (or a plain query) that suggestions are for.
+
+    Hard constraints apply only to what is known: an unknown age does not exclude an
+    18–25 group, but the explanation then says to check eligibility.
+    """
+
+    needs: tuple[Need, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+    age: int | None = None
+    sex: str | None = None  # "female", "male", "other"; None when not known
+    areas: frozenset[str] | None = None  # lower-cased; None when not known
+    conditions: frozenset[str] | None = None  # lower-cased; None when not known
+    free_slots: frozenset[tuple[str, str]] = frozenset()  # (weekday, time of day)
+    cost_barrier: bool = False
+    transport_barrier: bool = False
+    access_needs: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()  # lower-cased, beyond English
+    setting: str = "either"  # "group", "one_to_one" or "either"
+    mode: str = "either"  # "in_person", "online" or "either"
+    professional: bool = True  # professionals also see professionals-only listings
+    exclude_ids: frozenset[str] = field(default_factory=frozenset)  # e.g. already in the plan
+    today: dt.date | None = None
+
+    @property
+    def has_location(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+def needs_from_text(text: str) -> tuple[Need, ...]:
+    """Split free text into needs on new lines and semicolons (not commas: "lonely, since
+    my wife died" is one need)."""
+    parts = [p.strip(" .,-") for p in re.split(r"[\n;]+", text or "")]
+    return tuple(Need(text=p, label=f"“{_short(p)}”") for p in parts if p)
+
+
+def _short(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --- HSDS 3.0 JSON -> ServiceDoc -------------------------------------------------------------
+
+_HSDS_DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat"}
+_HSDS_DAYS["SU"] = "sun"
+_FREE = re.compile(r"^\s*(none|free|no\s+(fee|charge|cost)s?|no)\b", re.I)
+
+
+def time_of_day(opens: str | None, closes: str | None) -> tuple[str, ...]:
+    """The times of day an opening from `opens` to `closes` ("HH:MM") touches."""
+    if not opens:
+        return ()
+    start = int(opens[:2]) + int(opens[3:5]) / 60
+    end = (int(closes[:2]) + int(closes[3:5]) / 60) if closes else start + 1
+    spans = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
+    return tuple(name for name, (lo, hi) in spans.items() if start < hi and end > lo)
+
+
+def free_from_text(text: str | None) -> bool | None:
+    if not text or not text.strip():
+        return None
+    return bool(_FREE.match(text))
+
+
+def doc_from_hsds(s: dict, *, include_taxonomy: bool = True) -> ServiceDoc:
+    """A ServiceDoc from one nested HSDS 3.0 service object.
+
+    `include_taxonomy=False` hides taxonomy terms (the held-out-taxonomy benchmark).
+    """
+    points, access, languages, slots = [], [], set(), set()
+    remote = False
+    for sal in s.get("service_at_locations") or []:
+        loc = sal.get("location") or {}
+        if loc.get("location_type") == "virtual":
+            remote = True
+        if loc.get("latitude") is not None and loc.get("longitude") is not None:
+            points.append((float(loc["latitude"]), float(loc["longitude"])))
+        access += [a.get("description") or "" for a in loc.get("accessibility") or []]
+        languages |= {(lang.get("name") or "").lower() for lang in loc.get("languages") or []}
+    languages |= {(lang.get("name") or "").lower() for lang in s.get("languages") or []}
+    for sched in s.get("schedules") or []:
+        days = [_HSDS_DAYS.get(d.strip().upper()) for d in (sched.get("byday") or "").split(",")]
+        for day in filter(None, days):
+            for tod in time_of_day(sched.get("opens_at"), sched.get("closes_at")):
+                slots.add((day, tod))
+    terms = ()
+    if include_taxonomy:
+        terms = tuple(
+            a["taxonomy_term"]["name"]
+            for a in s.get("attributes") or []
+            if (a.get("taxonomy_term") or {}).get("name")
+        )
+    verified = s.get("assured_date") or s.get("last_verified_at")
+    return ServiceDoc(
+        id=s["id"],
+        name=s.get("name") or "",
+        description=s.get("description") or "",
+        organization=(s.get("organization") or {}).get("name", ""),
+        taxonomy_terms=terms,
+        points=tuple(points),
+        remote=remote or not points,
+        schedule=frozenset(slots),
+        free=free_from_text(s.get("fees_description")),
+        min_age=s.get("minimum_age"),
+        max_age=s.get("maximum_age"),
+        areas=frozenset((a.get("name") or "").lower() for a in s.get("service_areas") or []) - {""},
+        languages=frozenset(languages - {""}),
+        accessibility=access_tags(access),
+        status=s.get("status") or "active",
+        last_verified_at=dt.datetime.fromisoformat(verified.replace("Z", "+00:00"))
+        if isinstance(verified, str)
+        else None,
+    )

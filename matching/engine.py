@@ -1,0 +1,195 @@
+"""Suggestions for one profile: candidates, hard constraints, signals, diversity.
+
+Django-free: give it a MatchingIndex, a Profile and (optionally) an Encoder. Without an
+encoder the same pipeline runs on the lexical ranker alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matching import scoring
+from matching.constraints import Exclusion, violations
+from matching.documents import Profile, ServiceDoc
+from matching.index import MatchingIndex
+from matching.text import query_terms, terms
+
+RELEVANCE_FLOOR = 0.05  # with needs given, a service must earn this much from the text
+EXCLUDED_LIMIT = 20
+_PRACTICAL_HEADROOM = 0.17  # schedule + access + completion, not in the coarse ranking
+
+
+@dataclass
+class Suggestions:
+    results: list[scoring.Scored]
+    excluded: list[tuple[ServiceDoc, list[Exclusion]]] = field(default_factory=list)
+    mode: str = "semantic+lexical"
+    considered: int = 0
+
+
+def _need_vectors(profile: Profile, encoder) -> np.ndarray | None:
+    if encoder is None or not profile.needs:
+        return None
+    return encoder.encode([n.text for n in profile.needs])
+
+
+def _candidates(index: MatchingIndex, profile: Profile, wide: bool):
+    """Rows to consider and their distance (nan when unknown). `wide` also returns services
+    up to twice the radius, so the excluded list can say "12 km away (limit 5 km)"."""
+    if profile.has_location and profile.radius_km is not None:
+        reach = profile.radius_km * (2 if wide else 1)
+        rows, km = index.rows_within(profile.lat, profile.lon, reach)
+        remote = np.setdiff1d(index.remote_rows(), rows, assume_unique=False)
+        rows = np.concatenate([rows, remote]).astype(np.int64)
+        km = np.concatenate([km, np.full(len(remote), np.nan)])
+        return rows, km
+    rows = index.alive_rows()
+    km = np.full(len(rows), np.nan)
+    if profile.has_location:
+        near, near_km = index.rows_within(profile.lat, profile.lon, 20_000.0)
+        lookup = np.full(index.rows, np.nan)
+        lookup[near] = near_km
+        km = lookup[rows]
+    return rows, km
+
+
+def suggest(
+    index: MatchingIndex,
+    profile: Profile,
+    *,
+    encoder=None,
+    limit: int = 10,
+    include_excluded: bool = False,
+    today: dt.date | None = None,
+    need_vectors: np.ndarray | None = None,
+) -> Suggestions:
+    today = today or profile.today or dt.date.today()  # noqa: DTZ011 - a calendar date is enough
+    if need_vectors is None:
+        need_vectors = _need_vectors(profile, encoder)
+    semantic_on = need_vectors is not None
+    rows, km = _candidates(index, profile, include_excluded)
+    if len(rows) == 0:
+        return Suggestions([], [], "semantic+lexical" if semantic_on else "lexical", 0)
+
+    # Text relevance per need: cosine and BM25 (normalised by the best BM25 here).
+    n_needs = len(profile.needs)
+    w_sem, w_lex = scoring.WEIGHTS["semantic"], scoring.WEIGHTS["lexical"]
+    has_vec = index.has_vectors(rows) if semantic_on else np.zeros(len(rows), bool)
+    cos = np.zeros((len(rows), max(1, n_needs)), dtype=np.float32)
+    if semantic_on:
+        cos[:, :n_needs] = index.vectors(rows) @ need_vectors.T
+    lex = np.zeros_like(cos)
+    need_terms = [query_terms(n.text) for n in profile.needs]
+    for j, q in enumerate(need_terms):
+        raw = index.bm25(rows, q.keys())
+        top = float(raw.max()) if len(raw) else 0.0
+        if top > 0:
+            lex[:, j] = raw / top
+    sem_value = np.clip(
+        (cos - scoring.SEMANTIC_FLOOR) / (scoring.SEMANTIC_CEILING - scoring.SEMANTIC_FLOOR), 0, 1
+    )
+    sem_value[~has_vec] = 0.0
+    lex_weight = np.where(has_vec, w_lex, w_lex + w_sem)[:, None]
+    relevance = w_sem * sem_value + lex_weight * lex
+    best_need = relevance.argmax(axis=1)
+    best_rel = relevance[np.arange(len(rows)), best_need]
+
+    # Coarse practical signals (vectorised) for a first cut.
+    cols = index.prelim(rows, today)
+    scale = scoring.distance_scale_km(profile)
+    dist = np.where(
+        np.isnan(km), np.where(cols["remote"], 0.7, 0.0), np.exp(-np.nan_to_num(km) / scale)
+    )
+    if profile.mode == "in_person":
+        dist = np.where(np.isnan(km), 0.0, dist)
+    months = cols["verified_days"] / 30.44
+    fresh = np.nan_to_num(np.clip(1 - (np.round(months) - 3) / 9, 0, 1), nan=0.0)
+    coarse = (
+        best_rel
+        + scoring.WEIGHTS["distance"] * dist
+        + scoring.WEIGHTS["cost"] * (cols["free"] == 1)
+        + scoring.WEIGHTS["freshness"] * fresh
+        - scoring.WAITING_LIST_PENALTY * cols["waiting"]
+    )
+    within = np.ones(len(rows), bool)
+    if profile.radius_km is not None and profile.has_location:
+        within = np.isnan(km) | (km <= profile.radius_km)
+    ok = index.prefilter(rows, professional=profile.professional, age=profile.age)
+    ok &= within & ~cols["stale"]
+    relevant = best_rel >= RELEVANCE_FLOOR if n_needs else np.ones(len(rows), bool)
+
+    results: list[scoring.Scored] = []
+    pool_size = max(50, 5 * limit)
+    order = np.flatnonzero(ok & relevant)
+    order = order[np.argsort(-coarse[order], kind="stable")]
+    excluded_rows: list[int] = []
+    for i in order:
+        if len(results) >= pool_size:
+            # The pool is full; a later item could still enter the top `limit` only if the
+            # signals the coarse ranking leaves out lift it past the current limit-th score.
+            kth = sorted((r.score for r in results), reverse=True)[limit - 1]
+            if coarse[i] + _PRACTICAL_HEADROOM < kth:
+                break
+        doc = index.doc(int(rows[i]))
+        if violations(doc, profile, today=today):
+            excluded_rows.append(i)
+            continue
+        results.append(
+            _score(
+                index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_terms, today
+            )
+        )
+    results.sort(key=lambda r: -r.score)
+    results = results[: max(pool_size, limit)]
+    similarity = _similarity(index, results, semantic_on)
+    labels = [n.label for n in profile.needs]
+    picked = scoring.diversify(results, limit, similarity, labels)
+
+    excluded: list[tuple[ServiceDoc, list[Exclusion]]] = []
+    if include_excluded:
+        failing = np.flatnonzero(~ok & relevant)
+        candidates = list(failing[np.argsort(-best_rel[failing], kind="stable")][:EXCLUDED_LIMIT])
+        candidates += excluded_rows
+        candidates.sort(key=lambda i: -best_rel[i])
+        for i in candidates[:EXCLUDED_LIMIT]:
+            doc = index.doc(int(rows[i]))
+            reasons = violations(doc, profile, today=today)
+            if reasons:
+                excluded.append((doc, reasons))
+    mode = "semantic+lexical" if semantic_on else "lexical"
+    return Suggestions(picked, excluded, mode, int(ok.sum()))
+
+
+def _score(index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_terms, today):
+    j = int(best_need[i]) if profile.needs else None
+    matched = []
+    if j is not None and lex[i, j] > 0:
+        doc_terms = set(terms(doc.text()))
+        matched = [w for t, w in need_terms[j].items() if t in doc_terms]
+    item = scoring.score_service(
+        doc,
+        profile,
+        today=today,
+        need_index=j,
+        cosine=float(cos[i, j]) if (j is not None and has_vec[i]) else None,
+        bm25=float(lex[i, j]) if j is not None else 0.0,
+        matched_words=matched,
+        km=None if np.isnan(km[i]) else float(km[i]),
+        completion=index.completion.get(doc.id),
+    )
+    item.extras["row"] = int(rows[i])
+    return item
+
+
+def _similarity(index: MatchingIndex, items: list[scoring.Scored], semantic_on: bool):
+    if len(items) < 2:
+        return None
+    rows = np.array([it.extras["row"] for it in items])
+    if semantic_on and index.has_vectors(rows).all():
+        vecs = index.vectors(rows)
+        return (vecs @ vecs.T).tolist()
+    sets = [set(terms(it.doc.text())) for it in items]
+    return [[len(a & b) / max(1, len(a | b)) for b in sets] for a in sets]

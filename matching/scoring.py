@@ -1,0 +1,286 @@
+"""Soft signals, how they add up, the explanation, and diversity. Pure: no database.
+
+score = Σ weight × value over the signals below (each value 0–1; a signal whose facts are
+unknown gives nothing), minus a small penalty for a waiting list. The explanation names
+exactly the signals whose contribution (weight × value) reached EXPLAIN_AT, in order of
+contribution, then any caveats. See docs/matching.md for the reasoning behind the weights.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from matching.constraints import eligibility_notes, months_since
+from matching.documents import ACCESS_LABELS, WEEKDAYS, Profile, ServiceDoc
+
+WEIGHTS: dict[str, float] = {
+    "semantic": 0.40,  # meaning of the need vs the service text (embeddings)
+    "lexical": 0.22,  # the same words (BM25)
+    "distance": 0.12,
+    "access": 0.06,  # access needs, language, group/one-to-one, online/in person
+    "schedule": 0.06,
+    "cost": 0.05,
+    "completion": 0.05,  # how often people connected to it completed
+    "freshness": 0.04,
+}
+WAITING_LIST_PENALTY = 0.04
+EXPLAIN_AT = 0.02  # a signal contributing less than this is not named
+SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.15, 0.60  # cosine -> 0..1
+MIN_COMPLETION_CASES = 3
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_NAMES = dict(zip(WEEKDAYS, _DAYS, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    name: str
+    value: float
+    text: str
+    weight: float = -1.0  # -1: WEIGHTS[name]
+
+    @property
+    def contribution(self) -> float:
+        return (WEIGHTS[self.name] if self.weight < 0 else self.weight) * self.value
+
+
+@dataclass
+class Scored:
+    doc: ServiceDoc
+    signals: list[Signal]
+    caveats: list[str]
+    need_index: int | None
+    km: float | None
+    penalty: float = 0.0
+    picked_for_need: str | None = None  # set by diversify when it lifted this item
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return sum(s.contribution for s in self.signals) - self.penalty
+
+    def explained(self) -> list[Signal]:
+        named = [s for s in self.signals if s.contribution >= EXPLAIN_AT]
+        return sorted(named, key=lambda s: -s.contribution)
+
+    def explanation(self) -> str:
+        parts = [s.text for s in self.explained()]
+        if self.picked_for_need:
+            parts.append(f"the best match for {self.picked_for_need}")
+        text = "; ".join(parts) if parts else "no strong match"
+        text = text[0].upper() + text[1:]
+        if self.caveats:
+            text += ". Note: " + "; ".join(self.caveats)
+        return text + "."
+
+
+# --- the signals --------------------------------------------------------------------------
+
+
+def semantic_value(cosine: float) -> float:
+    return min(1.0, max(0.0, (cosine - SEMANTIC_FLOOR) / (SEMANTIC_CEILING - SEMANTIC_FLOOR)))
+
+
+def semantic_signal(cosine: float, need_label: str) -> Signal:
+    return Signal("semantic", semantic_value(cosine), f"matches {need_label}")
+
+
+def lexical_signal(
+    normalised_bm25: float, matched_words: Sequence[str], *, alone: bool = False
+) -> Signal:
+    """`alone`: no embedding model, so the lexical ranker carries all of the text weight."""
+    quoted = ", ".join(f"“{w}”" for w in list(matched_words)[:3])
+    weight = WEIGHTS["lexical"] + WEIGHTS["semantic"] if alone else -1.0
+    return Signal("lexical", min(1.0, max(0.0, normalised_bm25)), f"mentions {quoted}", weight)
+
+
+def distance_scale_km(profile: Profile) -> float:
+    scale = 5.0 if profile.radius_km is None else min(20.0, max(1.0, profile.radius_km / 2))
+    return scale / 2 if profile.transport_barrier else scale
+
+
+def distance_signal(km: float | None, doc: ServiceDoc, profile: Profile) -> Signal | None:
+    if km is None:
+        if doc.remote and profile.mode != "in_person":
+            return Signal("distance", 0.7, "by phone or online, so no travel")
+        return None
+    value = math.exp(-km / distance_scale_km(profile))
+    text = "under 1 km away" if km < 1 else f"{km:.1f} km away"
+    return Signal("distance", value, text)
+
+
+def _slots_text(slots: set[tuple[str, str]]) -> str:
+    by_day: dict[str, list[str]] = {}
+    for day, tod in sorted(slots, key=lambda s: (WEEKDAYS.index(s[0]), s[1])):
+        by_day.setdefault(day, []).append(tod)
+    return ", ".join(f"{DAY_NAMES[d]} {' and '.join(t)}s" for d, t in list(by_day.items())[:3])
+
+
+def schedule_signal(doc: ServiceDoc, profile: Profile) -> tuple[Signal | None, str | None]:
+    if not doc.schedule or not profile.free_slots:
+        return None, None
+    overlap = set(doc.schedule & profile.free_slots)
+    if not overlap:
+        return Signal("schedule", 0.0, ""), "meets only at times the person is not free"
+    return Signal("schedule", 1.0, f"meets {_slots_text(overlap)}, when you are free"), None
+
+
+def cost_signal(doc: ServiceDoc, profile: Profile) -> tuple[Signal | None, str | None]:
+    if doc.free is None:
+        return None, None
+    if doc.free:
+        return Signal("cost", 1.0, "free"), None
+    return Signal("cost", 0.0, ""), ("charges a fee" if profile.cost_barrier else None)
+
+
+def access_signal(doc: ServiceDoc, profile: Profile) -> tuple[Signal | None, list[str]]:
+    """Share of the person's stated access needs and preferences the service meets."""
+    wanted, met, texts, caveats = 0, 0, [], []
+    for tag in sorted(profile.access_needs):
+        wanted += 1
+        if tag in doc.accessibility:
+            met += 1
+            texts.append(ACCESS_LABELS[tag])
+        else:
+            caveats.append(f"{ACCESS_LABELS[tag]} not listed")
+    if profile.languages:
+        wanted += 1
+        shared = sorted(profile.languages & doc.languages)
+        if shared:
+            met += 1
+            texts.append("in " + " and ".join(s.title() for s in shared))
+    if profile.setting != "either" and doc.setting:
+        wanted += 1
+        if doc.setting == profile.setting:
+            met += 1
+            texts.append("in a group" if doc.setting == "group" else "one-to-one")
+    if profile.mode == "online" and doc.remote:
+        wanted, met = wanted + 1, met + 1
+        texts.append("online or by phone")
+    if not wanted:
+        return None, caveats
+    return Signal("access", met / wanted, "; ".join(texts)), caveats
+
+
+def freshness_signal(doc: ServiceDoc, today: dt.date) -> tuple[Signal | None, str | None]:
+    if doc.last_verified_at is None:
+        return None, "details not yet verified"
+    months = months_since(doc.last_verified_at, today)
+    value = 1.0 if months <= 3 else max(0.0, 1 - (months - 3) / 9)
+    when = "this month" if months == 0 else f"{months} month{'s' if months != 1 else ''} ago"
+    caveat = f"details last checked {when}" if months >= 9 else None
+    return Signal("freshness", value, f"details checked {when}"), caveat
+
+
+def completion_signal(completed: int, ended: int) -> Signal | None:
+    if ended < MIN_COMPLETION_CASES:
+        return None
+    value = (completed + 1) / (ended + 2)  # Laplace: 1 of 1 is not 100%
+    return Signal("completion", value, f"{completed} of {ended} people connected completed it")
+
+
+def score_service(
+    doc: ServiceDoc,
+    profile: Profile,
+    *,
+    today: dt.date,
+    need_index: int | None,
+    cosine: float | None,
+    bm25: float,
+    matched_words: Sequence[str],
+    km: float | None,
+    completion: tuple[int, int] | None = None,
+) -> Scored:
+    """All soft signals for one service that passed the hard constraints."""
+    signals: list[Signal] = []
+    caveats: list[str] = []
+    if need_index is not None:
+        label = profile.needs[need_index].label
+        if cosine is not None:
+            signals.append(semantic_signal(cosine, label))
+        if bm25 > 0:
+            signals.append(lexical_signal(bm25, matched_words, alone=cosine is None))
+    dist = distance_signal(km, doc, profile)
+    if dist:
+        signals.append(dist)
+    for maker in (schedule_signal, cost_signal):
+        sig, caveat = maker(doc, profile)
+        if sig:
+            signals.append(sig)
+        if caveat:
+            caveats.append(caveat)
+    access, access_caveats = access_signal(doc, profile)
+    if access:
+        signals.append(access)
+    caveats += access_caveats
+    fresh, caveat = freshness_signal(doc, today)
+    if fresh:
+        signals.append(fresh)
+    if caveat:
+        caveats.append(caveat)
+    if completion:
+        done = completion_signal(*completion)
+        if done:
+            signals.append(done)
+    penalty = 0.0
+    if doc.capacity == "waiting_list":
+        penalty = WAITING_LIST_PENALTY
+        caveats.insert(0, "has a waiting list")
+    caveats += eligibility_notes(doc, profile)
+    return Scored(doc, signals, caveats, need_index, km, penalty)
+
+
+# --- diversity ----------------------------------------------------------------------------
+
+REDUNDANCY_FROM = 0.6  # similarity above which a second near-copy is held back
+REDUNDANCY_WEIGHT = 0.3
+COVERAGE_BONUS = 0.05
+
+
+def diversify(
+    ranked: Sequence[Scored],
+    limit: int,
+    similarity: Sequence[Sequence[float]] | None,
+    need_labels: Sequence[str] = (),
+) -> list[Scored]:
+    """Pick `limit` items greedily (maximal marginal relevance): each pick maximises its score,
+    less a penalty for resembling an earlier pick, plus a bonus if it serves a need no
+    earlier pick served. So ten walking groups become walking, debt advice and a choir.
+
+    `similarity[i][j]` is how alike ranked[i] and ranked[j] are (0–1); None skips that part.
+    """
+    pool = list(range(len(ranked)))
+    scores = [item.score for item in ranked]
+    closest = [0.0] * len(ranked)  # highest similarity to anything chosen so far
+    chosen: list[int] = []
+    covered: set[int] = set()
+    several_needs = len(need_labels) > 1
+    while pool and len(chosen) < limit:
+        best_pos, best_value, best_lifted = 0, -math.inf, False
+        for pos, i in enumerate(pool):
+            value = scores[i]
+            if chosen and similarity is not None:
+                excess = max(0.0, closest[i] - REDUNDANCY_FROM) / (1 - REDUNDANCY_FROM)
+                value -= REDUNDANCY_WEIGHT * excess
+            need = ranked[i].need_index
+            lifted = several_needs and need is not None and need not in covered
+            if lifted:
+                value += COVERAGE_BONUS
+            if value > best_value:
+                best_pos, best_value, best_lifted = pos, value, lifted
+        i = pool.pop(best_pos)
+        item = ranked[i]
+        if best_lifted and chosen and item.need_index is not None:
+            item.picked_for_need = need_labels[item.need_index]
+        if item.need_index is not None:
+            covered.add(item.need_index)
+        chosen.append(i)
+        if similarity is not None:
+            row = similarity[i]
+            for j in pool:
+                if row[j] > closest[j]:
+                    closest[j] = row[j]
+    return [ranked[i] for i in chosen]
