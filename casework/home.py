@@ -44,7 +44,10 @@ def link_worker_home(user) -> tuple[str, dict]:
         .select_related("service", "case__person")
         .order_by("sent_at")
     )
+    from outcomes.queries import measures_due_for
+
     context = {
+        "measures_due": measures_due_for(user, today=today),
         "follow_ups": follow_ups,
         "reviews": reviews,
         "new_cases": caseload_for(user).filter(conversations__isnull=True),

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from outcomes import views
 
 app_name = "outcomes"
-urlpatterns: list = []
+urlpatterns = [
+    path("cases/<uuid:case_id>/", views.case_outcomes, name="case"),
+    path("cases/<uuid:case_id>/record/", views.record, name="record"),
+    path("cases/<uuid:case_id>/link/", views.send_link, name="send_link"),
+    path("cases/<uuid:case_id>/healthcare/", views.add_healthcare_use, name="healthcare"),
+    path("r/<str:token>/", views.respond, name="respond"),
+]

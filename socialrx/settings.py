@@ -154,6 +154,22 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "socialrx <no-reply@localhost>")
 
+# Outcome measures: which instruments at which timepoint, and when follow-ups fall due.
+OUTCOME_SCHEDULE = {
+    "baseline": ["swemwbs", "ons4", "ucla3", "hrsn"],
+    "week_6": ["swemwbs", "ucla3"],
+    "week_12": ["swemwbs", "ons4", "ucla3"],
+    "discharge": ["swemwbs", "ons4", "ucla3"],
+}
+OUTCOME_FOLLOW_UP_WEEKS = {
+    "week_6": env_int("OUTCOME_FIRST_FOLLOW_UP_WEEKS", 6),
+    "week_12": env_int("OUTCOME_SECOND_FOLLOW_UP_WEEKS", 12),
+}
+ONE_TIME_LINK_DAYS = env_int("ONE_TIME_LINK_DAYS", 7)
+SMS_BACKEND = env_str(
+    "SMS_BACKEND", "outcomes.sms.MemorySMSBackend" if TESTING else "outcomes.sms.LogSMSBackend"
+)
+
 # Requests bigger than this are refused before any view sees them (a clear 400, not a 500).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256_000)

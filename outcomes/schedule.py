@@ -1,0 +1,51 @@
+"""When measures are due. Pure: no database.
+
+Baseline is due at the first "what matters" conversation; follow-ups at configurable weeks
+after it (default 6 and 12); a discharge measure when the case is discharged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+GRACE_DAYS = 7  # a measure is overdue a week after its due date
+
+
+@dataclass(frozen=True)
+class DuePoint:
+    timepoint: str
+    instrument: str
+    due_on: dt.date
+    done: bool
+
+    def state(self, today: dt.date) -> str:
+        if self.done:
+            return "done"
+        if today > self.due_on + dt.timedelta(days=GRACE_DAYS):
+            return "overdue"
+        return "due" if today >= self.due_on else "upcoming"
+
+
+def due_points(
+    *,
+    baseline_on: dt.date | None,
+    discharged_on: dt.date | None,
+    schedule: dict[str, list[str]],
+    follow_up_weeks: dict[str, int],
+    done: set[tuple[str, str]],
+) -> list[DuePoint]:
+    """Every (timepoint, instrument) the schedule asks for, with its due date and whether a
+    response for it exists (`done` holds (timepoint, instrument) pairs)."""
+    if baseline_on is None:
+        return []
+    dates = {"baseline": baseline_on}
+    for timepoint, weeks in follow_up_weeks.items():
+        dates[timepoint] = baseline_on + dt.timedelta(weeks=weeks)
+    if discharged_on is not None:
+        dates["discharge"] = discharged_on
+    points = []
+    for timepoint, due_on in sorted(dates.items(), key=lambda kv: kv[1]):
+        for instrument in schedule.get(timepoint, []):
+            points.append(DuePoint(timepoint, instrument, due_on, (timepoint, instrument) in done))
+    return points

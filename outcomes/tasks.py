@@ -1,0 +1,26 @@
+"""Background tasks for outcomes (run by the django-tasks database worker)."""
+
+from __future__ import annotations
+
+from django.core.mail import send_mail
+from django_tasks import task
+
+from outcomes.instruments import get_instrument
+from outcomes.models import OneTimeLink
+from outcomes.sms import send_sms
+
+
+@task()
+def send_one_time_link(link_id: str, url: str) -> str:
+    link = OneTimeLink.objects.select_related("person").get(pk=link_id)
+    title = get_instrument(link.instrument).title
+    body = (
+        f"Hello {link.person.given_name}, your link worker would like you to answer a "
+        f"short questionnaire ({title}). It takes about 2 minutes: {url} "
+        "The link works once and expires in a week."
+    )
+    if link.channel == OneTimeLink.Channel.EMAIL:
+        send_mail("A short questionnaire from your link worker", body, None, [link.person.email])
+    else:
+        send_sms(link.person.phone, body)
+    return link.channel
