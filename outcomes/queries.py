@@ -126,3 +126,37 @@ def measures_due_for(user, *, today=None) -> list[tuple]:
             if state in ("due", "overdue"):
                 found.append((case, point, state))
     return sorted(found, key=lambda row: row[1].due_on)
+
+
+def healthcare_use_around_referral(case) -> list[dict]:
+    """Healthcare use in the six months (182 days) before the referral and after it, by kind:
+    the comparison commissioners ask for. 'After' counts only what has been recorded so far."""
+    import datetime as dt
+
+    from django.db.models import Q, Sum
+
+    from outcomes.models import HealthcareUse
+
+    referred = case.referral.received_at.date()
+    window = dt.timedelta(days=182)
+    totals = (
+        HealthcareUse.objects.filter(person_id=case.person_id)
+        .values("kind")
+        .annotate(
+            before=Sum(
+                "count", filter=Q(occurred_on__gte=referred - window, occurred_on__lt=referred)
+            ),
+            after=Sum(
+                "count", filter=Q(occurred_on__gte=referred, occurred_on__lt=referred + window)
+            ),
+        )
+    )
+    by_kind = {row["kind"]: row for row in totals}
+    return [
+        {
+            "label": label,
+            "before": (by_kind.get(kind) or {}).get("before") or 0,
+            "after": (by_kind.get(kind) or {}).get("after") or 0,
+        }
+        for kind, label in HealthcareUse.Kind.choices
+    ]

@@ -42,6 +42,7 @@ def _page(request, case, status=200, **forms):
         "responses": Response.objects.filter(person_id=case.person_id).order_by("-completed_at"),
         "flagged": flagged,
         "healthcare_use": HealthcareUse.objects.filter(person_id=case.person_id),
+        "healthcare_summary": queries.healthcare_use_around_referral(case),
         "record_form": forms.get("record_form") or RecordMeasureForm(),
         "link_form": forms.get("link_form") or SendLinkForm(),
         "use_form": forms.get("use_form") or HealthcareUseForm(),

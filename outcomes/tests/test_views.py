@@ -105,3 +105,28 @@ def test_sending_a_link_from_the_page_needs_consent(client, worker, case):
     ConsentFactory(person=case.person, kind=Consent.Kind.EMAIL)
     resp = client.post(f"/outcomes/cases/{case.pk}/link/", data)
     assert resp.status_code == 200 and "Link sent." in resp.content.decode()
+
+
+def test_healthcare_use_is_compared_six_months_either_side_of_referral(client, worker, case):
+    from outcomes.models import HealthcareUse
+
+    referred = case.referral.received_at.date()
+    for days, kind in (
+        (-30, "gp_appointment"),
+        (-100, "gp_appointment"),
+        (-400, "gp_appointment"),
+        (-10, "ae_attendance"),
+        (20, "gp_appointment"),
+    ):
+        HealthcareUse.objects.create(
+            area=case.area,
+            person=case.person,
+            kind=kind,
+            occurred_on=referred + dt.timedelta(days=days),
+        )
+    from outcomes.queries import healthcare_use_around_referral
+
+    rows = {r["label"]: (r["before"], r["after"]) for r in healthcare_use_around_referral(case)}
+    assert rows["GP appointment"] == (2, 1)
+    assert rows["A&E attendance"] == (1, 0)
+    assert rows["Emergency admission"] == (0, 0)
