@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "directory",
+    "places",
     "people",
     "referrals",
     "casework",

@@ -1,0 +1,164 @@
+"""Stream postcode files into the database in constant memory.
+
+Two openly licensed sources (Open Government Licence) are understood, and told apart by
+their first row:
+- ONS Postcode Directory (ONSPD) CSV: a header row with `pcds`, `lat`, `long` and `doterm`.
+  Terminated postcodes (`doterm` set) and rows without a grid reference (latitude 99.999999)
+  are skipped.
+- OS Code-Point Open CSV: no header; postcode, positional quality, eastings, northings, ...
+  Eastings/northings are converted to WGS84 (places.osgb).
+A .zip of either is read member by member (Code-Point Open ships one CSV per postcode area).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Avg, Count
+
+from people.rules import normalise_postcode
+from places.models import Postcode, PostcodeDistrict
+from places.osgb import grid_to_wgs84
+
+BATCH = 5000
+NO_GRID_REFERENCE = 99.999999
+
+
+@dataclass
+class PostcodeReport:
+    imported: int = 0
+    skipped_terminated: int = 0
+    skipped_no_location: int = 0
+    rejected: list[str] = field(default_factory=list)
+    districts: int = 0
+    format: str = ""
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected)
+
+
+def _csv_streams(path: Path) -> Iterator[tuple[str, Iterable[str]]]:
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            for name in sorted(archive.namelist()):
+                if name.lower().endswith(".csv"):
+                    with archive.open(name) as raw:
+                        yield name, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            yield path.name, handle
+
+
+def _rows(path: Path, report: PostcodeReport) -> Iterator[tuple[str, float, float]]:
+    for name, stream in _csv_streams(path):
+        reader = csv.reader(stream)
+        first = next(reader, None)
+        if first is None:
+            continue
+        header = [h.strip().lower() for h in first]
+        if "pcds" in header:
+            report.format = "ONSPD"
+            yield from _onspd(name, reader, header, report)
+        else:
+            report.format = "Code-Point Open"
+            yield from _codepoint(name, [first], report, start=1)
+            yield from _codepoint(name, reader, report, start=2)
+
+
+def _onspd(name, reader, header, report):
+    try:
+        pc, lat_i, lon_i = header.index("pcds"), header.index("lat"), header.index("long")
+    except ValueError:
+        report.rejected.append(f"{name}: an ONSPD file needs pcds, lat and long columns.")
+        return
+    term_i = header.index("doterm") if "doterm" in header else None
+    for line, row in enumerate(reader, start=2):
+        try:
+            if term_i is not None and row[term_i].strip():
+                report.skipped_terminated += 1
+                continue
+            lat, lon = float(row[lat_i]), float(row[lon_i])
+            postcode = normalise_postcode(row[pc])
+        except (IndexError, ValueError):
+            report.rejected.append(f"{name} line {line}: unreadable row.")
+            continue
+        if postcode is None:
+            report.rejected.append(f"{name} line {line}: {row[pc]!r} is not a postcode.")
+            continue
+        if lat == NO_GRID_REFERENCE or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            report.skipped_no_location += 1
+            continue
+        yield postcode, lat, lon
+
+
+def _codepoint(name, reader, report, *, start):
+    for line, row in enumerate(reader, start=start):
+        try:
+            postcode = normalise_postcode(row[0])
+            easting, northing = float(row[2]), float(row[3])
+        except (IndexError, ValueError):
+            report.rejected.append(f"{name} line {line}: unreadable row.")
+            continue
+        if postcode is None:
+            report.rejected.append(f"{name} line {line}: {row[0]!r} is not a postcode.")
+            continue
+        if easting == 0 and northing == 0:
+            report.skipped_no_location += 1
+            continue
+        lat, lon = grid_to_wgs84(easting, northing)
+        yield postcode, round(lat, 6), round(lon, 6)
+
+
+def _flush(batch: list[Postcode]) -> None:
+    Postcode.objects.bulk_create(
+        batch,
+        update_conflicts=True,
+        unique_fields=["postcode"],
+        update_fields=["outward", "latitude", "longitude"],
+        batch_size=BATCH,
+    )
+
+
+def import_postcodes(path: Path) -> PostcodeReport:
+    """Upsert every postcode in `path` (idempotent), then recompute district centroids.
+    Memory stays flat: rows are streamed and written in batches of 5,000."""
+    report = PostcodeReport()
+    batch: list[Postcode] = []
+    with transaction.atomic():
+        for postcode, lat, lon in _rows(path, report):
+            batch.append(
+                Postcode(
+                    postcode=postcode, outward=postcode.split(" ")[0], latitude=lat, longitude=lon
+                )
+            )
+            if len(batch) >= BATCH:
+                _flush(batch)
+                report.imported += len(batch)
+                batch = []
+        if batch:
+            _flush(batch)
+            report.imported += len(batch)
+        report.districts = rebuild_districts()
+    return report
+
+
+def rebuild_districts() -> int:
+    rows = Postcode.objects.values("outward").annotate(
+        lat=Avg("latitude"), lon=Avg("longitude"), n=Count("postcode")
+    )
+    PostcodeDistrict.objects.all().delete()
+    districts = [
+        PostcodeDistrict(
+            outward=r["outward"], latitude=r["lat"], longitude=r["lon"], postcodes=r["n"]
+        )
+        for r in rows.iterator()
+    ]
+    PostcodeDistrict.objects.bulk_create(districts, batch_size=BATCH)
+    return len(districts)
