@@ -48,7 +48,7 @@ def test_every_point_within_the_radius_is_inside_the_bounding_box(lat, lon, radi
     lon2 = (math.degrees(lon2) + 540) % 360 - 180
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
     assert min_lat <= math.degrees(lat2) <= max_lat
-    if max_lon - min_lon < 360 and -180 < min_lon and max_lon < 180:
+    if max_lon - min_lon < 360 and min_lon > -180 and max_lon < 180:
         assert min_lon <= lon2 <= max_lon
 
 
