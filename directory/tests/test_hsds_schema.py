@@ -1,0 +1,39 @@
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from directory.hsds_schema import errors, list_response_ref
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds"
+EXAMPLES = SHARED / "examples"
+
+pytestmark = pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/hsds not present")
+
+
+def test_the_official_full_service_example_is_valid():
+    assert errors(json.loads((EXAMPLES / "service_full.json").read_text())) == []
+
+
+def test_the_official_service_list_example_is_a_valid_page():
+    page = json.loads((EXAMPLES / "service_list.json").read_text())
+    assert errors(page, list_response_ref("/services")) == []
+
+
+def test_violations_are_reported_with_their_json_path():
+    service = json.loads((EXAMPLES / "service_full.json").read_text())
+    broken = copy.deepcopy(service)
+    broken["id"] = "not-a-uuid"
+    broken["phones"][0]["number"] = 12345
+    del broken["name"]
+    found = errors(broken)
+    assert any(e.startswith("$.id:") and "uuid" in e for e in found)
+    assert any(e.startswith("$.phones[0].number:") for e in found)
+    assert any(e.startswith("$:") and "'name' is a required property" in e for e in found)
+
+
+def test_nulls_are_not_allowed_for_optional_fields():
+    service = json.loads((EXAMPLES / "service_full.json").read_text())
+    service["alternate_name"] = None
+    assert any(e.startswith("$.alternate_name:") for e in errors(service))
