@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class MatchingConfig(AppConfig):
     name = "matching"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from matching import signals
+
+        signals.connect()

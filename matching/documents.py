@@ -125,11 +125,31 @@ class Profile:
         return self.lat is not None and self.lon is not None
 
 
-def needs_from_text(text: str) -> tuple[Need, ...]:
-    """Split free text into needs on new lines and semicolons (not commas: "lonely, since
-    my wife died" is one need)."""
-    parts = [p.strip(" .,-") for p in re.split(r"[\n;]+", text or "")]
-    return tuple(Need(text=p, label=f"“{_short(p)}”") for p in parts if p)
+SPLIT_MODES = ("whole", "pieces", "whole+pieces")
+DEFAULT_SPLIT = "whole"  # chosen by 2-fold cross-validation (docs/benchmarks.md)
+
+
+def needs_from_text(text: str, split: str = DEFAULT_SPLIT) -> tuple[Need, ...]:
+    """Read free text as needs. Sentences (new lines, semicolons, full stops) are always
+    separate needs. Within a sentence, "and", "but" and "also" may join two needs ("I feel
+    lonely and I'm in debt"): `pieces` splits there when each side keeps a word of
+    substance, `whole` never does (the default: cross-validation on the held-out-taxonomy
+    task preferred it on both folds), `whole+pieces` keeps the sentence and adds its
+    pieces."""
+    from matching.text import words
+
+    needs: list[Need] = []
+    for part in re.split(r"[\n;.!?]+", text or ""):
+        part = part.strip(" ,-")
+        if not part:
+            continue
+        pieces = [p.strip(" ,-") for p in re.split(r",?\s+\b(?:and|but|also)\b\s+", part)]
+        if len(pieces) < 2 or not all(words(p) for p in pieces) or split == "whole":
+            pieces = []
+        if split != "pieces" or not pieces:
+            needs.append(Need(text=part, label=f"“{_short(part)}”"))
+        needs += [Need(text=p, label=f"“{_short(p)}”") for p in pieces]
+    return tuple(needs)
 
 
 def _short(text: str, limit: int = 48) -> str:
@@ -158,6 +178,35 @@ def free_from_text(text: str | None) -> bool | None:
     if not text or not text.strip():
         return None
     return bool(_FREE.match(text))
+
+
+_ELIGIBILITY = re.compile(r"(?i)\beligibility:\s*(?P<rule>[^;]*)")
+_AGE_RANGE = re.compile(r"(?i)\bages?\s*(\d{1,2})\s*(?:-|–|to|through)\s*(\d{1,2})\b")
+_AGE_OVER = re.compile(
+    r"(?i)\bages?\s*(\d{1,2})\s*(?:\+|(?:years?\s+)?(?:and|or)\s+(?:over|older))"
+)
+_AGE_UNDER = re.compile(r"(?i)\b(?:under|younger than)\s*(?:age\s*)?(\d{1,2})\b")
+_SEX_AT_START = {"female": re.compile(r"(?i)^(women|woman|girls?|females?)\b")}
+_SEX_AT_START["male"] = re.compile(r"(?i)^(men|man|boys?|males?)\b")
+
+
+def eligibility_from_text(text: str | None) -> tuple[int | None, int | None, frozenset[str]]:
+    """Age limits and sex read from the "Eligibility:" clause of HSDS free text, when it
+    states them plainly ("Eligibility: Age 18-25", "Eligibility: Women age 60 or over").
+    Only that clause counts: "For: ..." describes the audience, not a rule."""
+    match = _ELIGIBILITY.search(text or "")
+    if not match:
+        return None, None, frozenset()
+    rule = match.group("rule").strip()
+    lo = hi = None
+    if m := _AGE_RANGE.search(rule):
+        lo, hi = int(m.group(1)), int(m.group(2))
+    elif m := _AGE_OVER.search(rule):
+        lo = int(m.group(1))
+    elif m := _AGE_UNDER.search(rule):
+        hi = int(m.group(1)) - 1
+    sexes = frozenset(sex for sex, pattern in _SEX_AT_START.items() if pattern.search(rule))
+    return lo, hi, sexes
 
 
 def doc_from_hsds(s: dict, *, include_taxonomy: bool = True) -> ServiceDoc:
@@ -189,6 +238,9 @@ def doc_from_hsds(s: dict, *, include_taxonomy: bool = True) -> ServiceDoc:
             if (a.get("taxonomy_term") or {}).get("name")
         )
     verified = s.get("assured_date") or s.get("last_verified_at")
+    text_min, text_max, text_sexes = eligibility_from_text(s.get("eligibility_description"))
+    min_age = s.get("minimum_age", text_min)
+    max_age = s.get("maximum_age", text_max)
     return ServiceDoc(
         id=s["id"],
         name=s.get("name") or "",
@@ -199,8 +251,9 @@ def doc_from_hsds(s: dict, *, include_taxonomy: bool = True) -> ServiceDoc:
         remote=remote or not points,
         schedule=frozenset(slots),
         free=free_from_text(s.get("fees_description")),
-        min_age=s.get("minimum_age"),
-        max_age=s.get("maximum_age"),
+        min_age=min_age,
+        max_age=max_age,
+        sexes=text_sexes,
         areas=frozenset((a.get("name") or "").lower() for a in s.get("service_areas") or []) - {""},
         languages=frozenset(languages - {""}),
         accessibility=access_tags(access),

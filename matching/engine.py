@@ -7,7 +7,7 @@ encoder the same pipeline runs on the lexical ranker alone.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from matching.documents import Profile, ServiceDoc
 from matching.index import MatchingIndex
 from matching.text import query_terms, terms
 
-RELEVANCE_FLOOR = 0.05  # with needs given, a service must earn this much from the text
+RELEVANCE_FLOOR = 0.03  # with needs given, a service must earn this much from the text
 EXCLUDED_LIMIT = 20
 _PRACTICAL_HEADROOM = 0.17  # schedule + access + completion, not in the coarse ranking
 
@@ -25,7 +25,7 @@ _PRACTICAL_HEADROOM = 0.17  # schedule + access + completion, not in the coarse 
 @dataclass
 class Suggestions:
     results: list[scoring.Scored]
-    excluded: list[tuple[ServiceDoc, list[Exclusion]]] = field(default_factory=list)
+    excluded: list[tuple[ServiceDoc, list[Exclusion]]] | None = None  # when asked for
     mode: str = "semantic+lexical"
     considered: int = 0
 
@@ -72,7 +72,8 @@ def suggest(
     semantic_on = need_vectors is not None
     rows, km = _candidates(index, profile, include_excluded)
     if len(rows) == 0:
-        return Suggestions([], [], "semantic+lexical" if semantic_on else "lexical", 0)
+        mode = "semantic+lexical" if semantic_on else "lexical"
+        return Suggestions([], [] if include_excluded else None, mode, 0)
 
     # Text relevance per need: cosine and BM25 (normalised by the best BM25 here).
     n_needs = len(profile.needs)
@@ -160,7 +161,7 @@ def suggest(
             if reasons:
                 excluded.append((doc, reasons))
     mode = "semantic+lexical" if semantic_on else "lexical"
-    return Suggestions(picked, excluded, mode, int(ok.sum()))
+    return Suggestions(picked, excluded if include_excluded else None, mode, int(ok.sum()))
 
 
 def _score(index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_terms, today):

@@ -1,0 +1,97 @@
+"""Writes for matching: keep service embeddings current, record feedback, add to the plan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import numpy as np
+from django.db import transaction
+
+from audit.actions import record_event
+from matching.adapters import docs_for_services
+from matching.embedding import get_encoder
+from matching.models import IndexChange, ServiceEmbedding, SuggestionFeedback
+from socialrx.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def note_services_changed(service_ids: Iterable) -> None:
+    """Log that these services changed, so every process's index re-reads them."""
+    IndexChange.objects.bulk_create([IndexChange(service_id=sid) for sid in set(service_ids)])
+
+
+@transaction.atomic
+def refresh_embeddings(service_ids: Iterable | None = None, *, encoder=None) -> int:
+    """Embed the services whose ranked text changed (all services when `service_ids` is None)
+    and log the change for the index. Returns how many were embedded.
+
+    Side effects: ServiceEmbedding rows written, IndexChange rows added. Without the model
+    package it embeds nothing, and the index still picks up the change (lexically). This is
+    derived data about directory listings, not a person, so it writes no audit event.
+    """
+    encoder = encoder if encoder is not None else get_encoder()
+    ids = None if service_ids is None else {str(s) for s in service_ids}
+    docs = docs_for_services(ids)
+    embedded = 0
+    if encoder is not None and docs:
+        stored = {
+            str(service_id): text_hash
+            for service_id, text_hash in ServiceEmbedding.objects.filter(
+                model_name=encoder.name, service_id__in=[d.id for d in docs]
+            ).values_list("service_id", "text_hash")
+        }
+        stale = [d for d in docs if stored.get(d.id) != d.text_hash()]
+        for start in range(0, len(stale), 256):
+            chunk = stale[start : start + 256]
+            vectors = encoder.encode([d.text() for d in chunk])
+            for doc, vector in zip(chunk, vectors, strict=True):
+                ServiceEmbedding.objects.update_or_create(
+                    service_id=doc.id,
+                    model_name=encoder.name,
+                    defaults={
+                        "vector": np.asarray(vector, dtype="<f4").tobytes(),
+                        "text_hash": doc.text_hash(),
+                    },
+                )
+        embedded = len(stale)
+    found = {d.id for d in docs}
+    note_services_changed(found | (ids or set()))
+    if embedded:
+        logger.info("matching: embedded %d service(s)", embedded)
+    return embedded
+
+
+@transaction.atomic
+def record_feedback(
+    case, *, service, reason: str, by, note: str = "", rank=None, score=None, explanation=""
+) -> SuggestionFeedback:
+    """Store a link worker's "not suitable: why" about one suggestion for this case.
+
+    Precondition: the caller checked access to the case. Side effect: audit event.
+    """
+    if reason not in SuggestionFeedback.Reason.values:
+        raise DomainError("Choose why the suggestion does not suit.", field="reason")
+    feedback = SuggestionFeedback.objects.create(
+        area_id=case.area_id,
+        case=case,
+        service=service,
+        reason=reason,
+        note=(note or "").strip(),
+        rank=rank,
+        score=score,
+        explanation=explanation[:2000],
+        given_by=by,
+    )
+    record_event(by, "create", feedback, detail={"reason": reason, "service": str(service.pk)})
+    return feedback
+
+
+def add_suggestion_to_plan(case, *, service, by, goal=None):
+    """Add a suggested service to the plan as a proposed connection (the person still
+    chooses; nothing is sent). Delegates to casework, which checks the case is open and
+    writes the audit event."""
+    from casework.actions import propose_connection
+
+    return propose_connection(case, service=service, goal=goal, by=by)

@@ -1,0 +1,135 @@
+"""Build the ranker's Profile from a case (the person's "what matters" profile)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+from casework import rules as casework_rules
+from matching.documents import TIMES_OF_DAY, WEEKDAYS, Need, Profile, access_tags, needs_from_text
+from matching.geo import locate_postcode
+from referrals.reasons import reason_label
+from socialrx.errors import DomainError
+
+
+def _age(birth_date: dt.date | None, today: dt.date) -> int | None:
+    if birth_date is None:
+        return None
+    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - before_birthday
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def needs_for_case(case, conversation) -> tuple[Need, ...]:
+    needs = [
+        Need(text=reason_label(code), label=f"the referral for {reason_label(code).lower()}")
+        for code in case.referral.reasons
+    ]
+    if conversation is not None:
+        for interest in re.split(r"[,;\n]+", conversation.interests or ""):
+            interest = interest.strip(" .")
+            if interest:
+                needs.append(Need(text=interest, label=f"your interest in {_short(interest, 40)}"))
+        if conversation.what_matters.strip():
+            needs.append(
+                Need(
+                    text=conversation.what_matters,
+                    label=f"what matters to you (“{_short(conversation.what_matters, 40)}”)",
+                )
+            )
+    for goal in case.goals.filter(status="in_progress"):
+        needs.append(Need(text=goal.text, label=f"your goal “{_short(goal.text, 40)}”"))
+    return tuple(needs)
+
+
+def profile_for_case(case, *, radius_km: float | None = None, today=None) -> Profile:
+    """Everything the ranker may use about the person on `case`. Reads the latest
+    conversation, goals, the referral's reasons, the person's record and open connections."""
+    today = today or timezone.localdate()
+    person = case.person
+    conversation = case.conversations.first()
+    barriers = set(conversation.barriers if conversation else [])
+    days = list(conversation.preferred_days or []) if conversation else []
+    times = list(conversation.preferred_times or []) if conversation else []
+    slots = frozenset()
+    if days or times:
+        slots = frozenset((d, t) for d in (days or WEEKDAYS) for t in (times or TIMES_OF_DAY))
+    access = set(access_tags([person.access_needs, person.communication_needs]))
+    if "mobility" in barriers:
+        access.add("step_free")
+    language = (person.preferred_language or "").strip().lower()
+    location = locate_postcode(person.postcode) if person.postcode else None
+    if radius_km is None and conversation and conversation.max_travel_km:
+        radius_km = float(conversation.max_travel_km)
+    in_plan = case.connections.exclude(status__in=casework_rules.ENDED).values_list(
+        "service_id", flat=True
+    )
+    return Profile(
+        needs=needs_for_case(case, conversation),
+        lat=location[0] if location else None,
+        lon=location[1] if location else None,
+        radius_km=radius_km if location else None,
+        age=_age(person.birth_date, today),
+        sex=person.sex if person.sex in {"female", "male", "other"} else None,
+        areas=frozenset({case.area.code.lower(), case.area.name.lower()}),
+        free_slots=slots,
+        cost_barrier="cost" in barriers,
+        transport_barrier="transport" in barriers,
+        access_needs=frozenset(access),
+        languages=frozenset({language}) if language and language != "english" else frozenset(),
+        setting=conversation.setting if conversation else "either",
+        mode=conversation.mode if conversation else "either",
+        professional=True,
+        exclude_ids=frozenset(str(s) for s in in_plan),
+        today=today,
+    )
+
+
+def profile_for_query(
+    *,
+    text: str | None,
+    lat: float | None = None,
+    lon: float | None = None,
+    postcode: str | None = None,
+    radius_km: float | None = None,
+    age: int | None = None,
+    sex: str | None = None,
+    professional: bool = True,
+) -> Profile:
+    """A Profile from a plain query (API, `manage.py suggest`). Raises DomainError naming
+    the field when the inputs do not fit together."""
+    if not (text or "").strip():
+        raise DomainError("Say what the person needs, in plain words.", field="text")
+    if (lat is None) != (lon is None):
+        raise DomainError(
+            "Send both lat and lon, or neither.", field="lon" if lon is None else "lat"
+        )
+    if lat is not None and postcode:
+        raise DomainError("Send lat and lon, or a postcode, not both.", field="postcode")
+    if postcode:
+        found = locate_postcode(postcode)
+        if found is None:
+            raise DomainError(
+                f"We could not find where {postcode.strip()} is; send lat and lon instead.",
+                field="postcode",
+            )
+        lat, lon = found
+    if radius_km is not None and lat is None:
+        raise DomainError(
+            "A radius needs a place: send lat and lon or a postcode.", field="radius_km"
+        )
+    return Profile(
+        needs=needs_from_text(text or ""),
+        lat=lat,
+        lon=lon,
+        radius_km=radius_km,
+        age=age,
+        sex=sex,
+        professional=professional,
+    )

@@ -1,0 +1,114 @@
+"""The index: BM25, places, prefilter columns, and incremental changes."""
+
+import numpy as np
+import pytest
+
+from matching.constraints import haversine_km
+from matching.index import MatchingIndex
+from matching.tests.builders import ASHFORD, make_doc
+from matching.text import query_terms
+
+
+def build(*docs):
+    return MatchingIndex.build([(d, None) for d in docs])
+
+
+def bm25_of(index, text):
+    rows = index.alive_rows()
+    return dict(
+        zip([index.doc(r).id for r in rows], index.bm25(rows, query_terms(text)), strict=True)
+    )
+
+
+def test_bm25_ranks_the_service_that_uses_the_words_higher():
+    walk = make_doc(name="Health walk", description="A walk in the park")
+    choir = make_doc(name="Community choir", description="Singing together")
+    scores = bm25_of(build(walk, choir), "walking")
+    assert scores[walk.id] > 0 and scores[choir.id] == 0
+
+
+def test_rare_words_weigh_more_than_common_ones():
+    docs = [make_doc(description="support group") for _ in range(5)]
+    docs.append(make_doc(description="support group for allotment gardening"))
+    scores = bm25_of(build(*docs), "allotment support")
+    assert scores[docs[-1].id] > 3 * scores[docs[0].id]
+
+
+def test_rows_within_returns_the_nearest_place_of_each_service_inside_the_radius():
+    lat, lon = ASHFORD
+    near = make_doc(points=((lat + 0.01, lon), (lat + 0.2, lon)))
+    far = make_doc(points=((lat + 0.5, lon),))
+    index = build(near, far)
+    rows, km = index.rows_within(lat, lon, 10.0)
+    assert [index.doc(r).id for r in rows] == [near.id]
+    assert km[0] == pytest.approx(haversine_km(lat, lon, lat + 0.01, lon))
+
+
+def test_rows_within_agrees_with_brute_force_on_random_places():
+    rng = np.random.default_rng(3)
+    docs = [
+        make_doc(points=((float(rng.uniform(50, 56)), float(rng.uniform(-5, 1))),))
+        for _ in range(400)
+    ]
+    index = build(*docs)
+    for lat, lon, km in [(52.0, -1.0, 50.0), (55.9, -3.2, 120.0), (50.5, 0.5, 5.0)]:
+        rows, _ = index.rows_within(lat, lon, km)
+        found = {index.doc(r).id for r in rows}
+        expected = {d.id for d in docs if haversine_km(lat, lon, *d.points[0]) <= km}
+        assert found == expected
+
+
+def test_prefilter_drops_closed_full_hidden_and_wrong_age_services():
+    ok = make_doc()
+    closed = make_doc(status="defunct")
+    full = make_doc(capacity="full")
+    hidden = make_doc(visibility="professionals")
+    young = make_doc(min_age=18, max_age=25)
+    index = build(ok, closed, full, hidden, young)
+    rows = index.alive_rows()
+    passed = rows[index.prefilter(rows, professional=False, age=70)]
+    assert [index.doc(r).id for r in passed] == [ok.id]
+    passed = rows[index.prefilter(rows, professional=True, age=None)]
+    assert {index.doc(r).id for r in passed} == {ok.id, hidden.id, young.id}
+
+
+def test_an_edit_replaces_the_old_text_at_once():
+    doc = make_doc(name="Knitting circle", description="Knit and natter")
+    index = build(doc, make_doc())
+    index.upsert(make_doc(id=doc.id, name="Gardening club", description="Grow vegetables"), None)
+    scores = bm25_of(index, "knitting")
+    assert scores[doc.id] == 0
+    assert bm25_of(index, "gardening")[doc.id] > 0
+    assert len(index) == 2
+
+
+def test_new_and_removed_services_come_and_go_and_rows_are_reused():
+    first = make_doc(name="Food bank")
+    index = build(first)
+    added = make_doc(name="Food pantry")
+    index.upsert(added, np.ones(384, dtype=np.float32) / np.sqrt(384))
+    assert set(bm25_of(index, "food")) == {first.id, added.id}
+    index.remove(first.id)
+    assert set(bm25_of(index, "food")) == {added.id}
+    again = make_doc(name="Community fridge")
+    index.upsert(again, None)
+    assert index.rows == 2  # the freed row was reused
+    assert index.has_vectors(np.array([index.row_of[added.id]]))[0]
+
+
+def test_compacting_the_postings_changes_no_score():
+    docs = [make_doc(description=f"walking group number {i}") for i in range(20)]
+    index = build(*docs)
+    for i, d in enumerate(docs[:8]):
+        index.upsert(make_doc(id=d.id, description=f"gardening and walking {i}"), None)
+    index.remove(docs[9].id)
+    before = bm25_of(index, "walking gardening")
+    index.compact()
+    after = bm25_of(index, "walking gardening")
+    assert before.keys() == after.keys()
+    for key in before:
+        assert after[key] == pytest.approx(before[key], rel=1e-5)
+
+
+def test_memory_is_reported():
+    assert build(make_doc()).nbytes() > 0
