@@ -84,3 +84,32 @@ def run(report) -> None:
             peak_rss_mb=round(peak_mb, 1),
             output=done.stdout.strip(),
         )
+        # Baselines in the same run: the I/O floor (parse the CSV, write nothing), and the
+        # memory a non-streaming loader needs just to hold the rows before writing them.
+        floor = _child(f"import csv; n = sum(1 for _ in csv.reader(open({str(csv_path)!r})))")
+        report.add(
+            step="baseline: parse only",
+            seconds=floor[0],
+            import_vs_parse_ratio=round(seconds / floor[0], 1),
+            peak_rss_mb=floor[1],
+        )
+        held = _child(f"import csv; rows = list(csv.reader(open({str(csv_path)!r})))")
+        report.add(
+            step="baseline: hold all rows in memory",
+            seconds=held[0],
+            peak_rss_mb=held[1],
+            memory_ratio_vs_streaming=round(held[1] / peak_mb, 1),
+        )
+
+
+def _child(code: str) -> tuple[float, float]:
+    """Run `code` in a fresh interpreter; its wall time and its own peak RSS in MB."""
+    probe = (
+        f"import resource, time; t = time.perf_counter(); {code}; "
+        "print(time.perf_counter() - t, "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return round(float(out[0]), 1), round(float(out[1]), 1)
