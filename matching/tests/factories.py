@@ -21,10 +21,9 @@ __all__ = [
 
 def service_at(name: str, description: str, lat: float, lon: float, **service_fields):
     """A directory service with one location at (lat, lon)."""
+    postcode = service_fields.pop("postcode", "TN23 1AA")
     service = ServiceFactory(name=name, description=description, **service_fields)
-    location = LocationFactory(
-        latitude=lat, longitude=lon, postal_code=service_fields.pop("postcode", "TN23 1AA")
-    )
+    location = LocationFactory(latitude=lat, longitude=lon, postal_code=postcode)
     ServiceAtLocationFactory(service=service, location=location)
     return service
 
