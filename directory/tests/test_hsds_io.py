@@ -1,0 +1,160 @@
+"""HSDS import and export: the official examples import, round-trip, and bad data is
+refused whole with a report."""
+
+import copy
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from directory.hsds_export import export_hsds, services_as_json
+from directory.hsds_import import ImportFailed, import_hsds
+from directory.models import Attribute, Organization, Phone, Service, TaxonomyTerm
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds"
+FULL = SHARED / "examples" / "service_full.json"
+ARRAY = SHARED / "derived" / "services_array.json"
+CSV_OK = SHARED / "derived" / "csv-consistent"
+CSV_OFFICIAL = SHARED / "examples" / "csv"
+
+pytestmark = [
+    pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/hsds missing"),
+    pytest.mark.django_db,
+]
+
+
+def canon(value):
+    """Compare content, not layout: arrays as sets, empty arrays as absent."""
+    if isinstance(value, dict):
+        return {k: canon(v) for k, v in value.items() if v not in ([], None)}
+    if isinstance(value, list):
+        return sorted((canon(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def test_the_official_full_service_imports_and_exports_unchanged():
+    report = import_hsds(FULL)
+    assert report.counts["service"] == 1 and report.counts["attribute"] == 1
+    assert canon(services_as_json()) == canon([json.loads(FULL.read_text())])
+
+
+def test_one_record_with_many_parents_keeps_every_link():
+    import_hsds(FULL)
+    phone = Phone.objects.get()  # one phone, nested ten times in the example
+    linked = [
+        phone.service_id,
+        phone.location_id,
+        phone.organization_id,
+        phone.contact_id,
+        phone.service_at_location_id,
+    ]
+    assert all(linked)
+
+
+def test_shared_organisation_and_location_are_stored_once():
+    import_hsds(ARRAY)
+    assert Service.objects.count() == 3 and Organization.objects.count() == 1
+    assert canon(services_as_json()) == canon(json.loads(ARRAY.read_text()))
+
+
+def test_reimport_is_idempotent_and_keeps_local_extensions():
+    import_hsds(ARRAY)
+    Service.objects.update(visibility="professionals", capacity="full")
+    import_hsds(ARRAY)
+    assert Service.objects.count() == 3
+    assert set(Service.objects.values_list("visibility", flat=True)) == {"professionals"}
+
+
+def test_dangling_references_the_spec_leaves_are_kept_as_given():
+    import_hsds(FULL)
+    assert Organization.objects.get().parent_organization_id is not None
+    assert TaxonomyTerm.objects.get().parent_id is not None
+
+
+def test_a_corrupted_file_is_rejected_whole_with_paths_and_reasons(tmp_path):
+    import_hsds(ARRAY)
+    before = json.dumps(services_as_json(), sort_keys=True)
+    services = json.loads(ARRAY.read_text())
+    broken = copy.deepcopy(services)
+    broken[0]["name"] = "Changed but must not be saved"
+    broken[1]["id"] = "not-a-uuid"
+    broken[2]["phones"][0]["number"] = 123
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken))
+    with pytest.raises(ImportFailed) as exc:
+        import_hsds(path)
+    errors = exc.value.report.errors
+    assert any(e.startswith("broken.json$[1].id:") for e in errors)
+    assert any(e.startswith("broken.json$[2].phones[0].number:") for e in errors)
+    assert json.dumps(services_as_json(), sort_keys=True) == before
+
+
+def test_malformed_json_is_reported_not_raised(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text("{not json")
+    with pytest.raises(ImportFailed) as exc:
+        import_hsds(path)
+    assert "not valid JSON" in exc.value.report.errors[0]
+
+
+def test_the_consistent_csv_imports():
+    report = import_hsds(CSV_OK)
+    assert report.counts["service"] == 1 and report.counts["meta_table_description"] == 1
+    assert Attribute.objects.get().link_id is not None
+
+
+def test_the_official_csv_is_rejected_naming_its_four_broken_references():
+    with pytest.raises(ImportFailed) as exc:
+        import_hsds(CSV_OFFICIAL)
+    errors = exc.value.report.errors
+    assert len(errors) == 4
+    assert any(e.startswith("locations.csv row 2: location.organization_id") for e in errors)
+    assert any(e.startswith("contacts.csv row 2: contact.organization_id") for e in errors)
+    assert any(e.startswith("contacts.csv row 2: contact.service_at_location_id") for e in errors)
+    assert any(e.startswith("taxonomy_terms.csv row 2: taxonomy_term.taxonomy_id") for e in errors)
+    assert not Service.objects.exists()
+
+
+def test_export_import_export_is_lossless_in_both_forms(tmp_path):
+    import_hsds(ARRAY)
+    first = tmp_path / "first.json"
+    export_hsds(first)
+    export_hsds(tmp_path / "csv")
+    for model in (Attribute, Phone):
+        model.objects.all().delete()
+    Service.objects.all().delete()
+    Organization.objects.all().delete()
+    import_hsds(tmp_path / "csv")
+    second = tmp_path / "second.json"
+    export_hsds(second)
+    assert first.read_text() == second.read_text()
+
+
+def test_a_zip_of_csv_files_at_its_root_imports(tmp_path):
+    archive = tmp_path / "dataset.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in CSV_OK.glob("*.csv"):
+            z.write(f, f.name)
+    assert import_hsds(archive).counts["service"] == 1
+
+
+def test_export_to_zip_puts_files_at_the_root(tmp_path):
+    import_hsds(FULL)
+    export_hsds(tmp_path / "out.zip")
+    names = zipfile.ZipFile(tmp_path / "out.zip").namelist()
+    assert "services.csv" in names and all("/" not in n for n in names)
+
+
+def test_the_commands_report_and_fail_cleanly(tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_hsds", str(FULL), stdout=out, stderr=err)
+    assert "Imported" in out.getvalue()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_hsds", str(CSV_OFFICIAL), stdout=out, stderr=err)
+    call_command("export_hsds", str(tmp_path / "new" / "dir"), stdout=out)
+    assert (tmp_path / "new" / "dir" / "services.csv").exists()
+    shutil.rmtree(tmp_path / "new")
