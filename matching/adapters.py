@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.apps import apps as django_apps
 from django.db.models import Prefetch, QuerySet
 
-from directory.models import Service, ServiceAtLocation
-from matching.documents import ServiceDoc, access_tags, free_from_text, time_of_day
+from directory.models import Location, Service, ServiceAtLocation
+from matching.documents import (
+    ServiceDoc,
+    access_tags,
+    eligibility_from_text,
+    free_from_text,
+    time_of_day,
+)
 
 _HSDS_DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri"}
 _HSDS_DAYS |= {"SA": "sat", "SU": "sun"}
@@ -31,18 +38,28 @@ def _related(obj, name: str) -> list:
     return list(manager.all()) if manager is not None and hasattr(manager, "all") else []
 
 
+def _model(name: str):
+    try:
+        return django_apps.get_model("directory", name)
+    except LookupError:
+        return None
+
+
 def services_for_index(ids: Iterable | None = None) -> QuerySet[Service]:
     """Services with everything the adapter reads, in a fixed number of queries."""
+    location_parts = [
+        f"service_at_locations__location__{name}"
+        for name in ("accessibility", "languages")
+        if _has(Location, name)
+    ]
     qs = Service.objects.select_related("organization").prefetch_related(
         Prefetch(
             "service_at_locations",
             queryset=ServiceAtLocation.objects.select_related("location"),
-        )
+        ),
+        *location_parts,
     )
-    for name in ("attributes", "taxonomy_terms", "schedules", "cost_options", "service_areas"):
-        if _has(Service, name):
-            qs = qs.prefetch_related(name)
-    for name in ("languages", "eligibilities", "accessibility"):
+    for name in ("schedules", "cost_options", "service_areas", "languages"):
         if _has(Service, name):
             qs = qs.prefetch_related(name)
     if ids is not None:
@@ -50,14 +67,17 @@ def services_for_index(ids: Iterable | None = None) -> QuerySet[Service]:
     return qs.order_by("pk")
 
 
-def _taxonomy(service) -> tuple[str, ...]:
-    names = []
-    for attr in _related(service, "attributes"):
-        term = getattr(attr, "taxonomy_term", None)
-        if term is not None and getattr(term, "name", ""):
-            names.append(term.name)
-    names += [t.name for t in _related(service, "taxonomy_terms") if getattr(t, "name", "")]
-    return tuple(dict.fromkeys(names))
+def taxonomy_names(service_ids: list) -> dict[str, list[str]]:
+    """Taxonomy term names attached to each service (HSDS attributes link by id)."""
+    attribute = _model("Attribute")
+    if attribute is None or not service_ids:
+        return {}
+    out: dict[str, list[str]] = {}
+    rows = attribute.objects.filter(link_entity="service", link_id__in=service_ids)
+    for link_id, name in rows.values_list("link_id", "taxonomy_term__name").order_by("pk"):
+        if name:
+            out.setdefault(str(link_id), []).append(name)
+    return out
 
 
 def _schedule(service) -> frozenset[tuple[str, str]]:
@@ -85,10 +105,10 @@ def _free(service) -> bool | None:
             return False
         if all(a is not None for a in amounts):
             return True
-    return free_from_text(service.fees_description)
+    return free_from_text(service.fees_description or getattr(service, "fees", ""))
 
 
-def doc_for_service(service: Service) -> ServiceDoc:
+def doc_for_service(service: Service, taxonomy: Iterable[str] = ()) -> ServiceDoc:
     points, access_texts, remote = [], [], False
     languages = {getattr(lang, "name", "").lower() for lang in _related(service, "languages")}
     for sal in service.service_at_locations.all():
@@ -99,15 +119,8 @@ def doc_for_service(service: Service) -> ServiceDoc:
             points.append((loc.latitude, loc.longitude))
         access_texts += [getattr(a, "description", "") for a in _related(loc, "accessibility")]
         languages |= {getattr(lang, "name", "").lower() for lang in _related(loc, "languages")}
-    access_texts += [getattr(a, "description", "") for a in _related(service, "accessibility")]
-    sexes, conditions = set(), set()
-    for rule in _related(service, "eligibilities"):
-        kind = getattr(rule, "kind", "") or getattr(rule, "eligible_type", "")
-        values = getattr(rule, "values", None) or [getattr(rule, "value", "")]
-        if kind in {"sex", "gender"}:
-            sexes |= {str(v).lower() for v in values if v}
-        elif kind in {"condition", "health_condition"}:
-            conditions |= {str(v).lower() for v in values if v}
+    # HSDS 3.0 has age fields but states other rules in words; read the plain ones.
+    text_min, text_max, sexes = eligibility_from_text(service.eligibility_description)
     areas = set()
     for area in _related(service, "service_areas"):
         for attr in ("name", "code"):
@@ -118,17 +131,16 @@ def doc_for_service(service: Service) -> ServiceDoc:
         name=service.name,
         description=service.description or "",
         organization=service.organization.name,
-        taxonomy_terms=_taxonomy(service),
+        taxonomy_terms=tuple(dict.fromkeys(taxonomy)),
         points=tuple(points),
         # No place at all: by phone, online or outreach, so distance does not apply.
         remote=remote or not points or getattr(service, "delivery", "") in {"online", "phone"},
         schedule=_schedule(service),
         free=_free(service),
-        min_age=service.minimum_age,
-        max_age=service.maximum_age,
-        sexes=frozenset(sexes),
+        min_age=service.minimum_age if service.minimum_age is not None else text_min,
+        max_age=service.maximum_age if service.maximum_age is not None else text_max,
+        sexes=sexes,
         areas=frozenset(areas),
-        conditions=frozenset(conditions),
         languages=frozenset(languages - {""}),
         accessibility=access_tags(access_texts),
         setting=getattr(service, "setting", "") or "",
@@ -140,4 +152,6 @@ def doc_for_service(service: Service) -> ServiceDoc:
 
 
 def docs_for_services(ids: Iterable | None = None) -> list[ServiceDoc]:
-    return [doc_for_service(s) for s in services_for_index(ids)]
+    services = list(services_for_index(ids))
+    terms = taxonomy_names([s.pk for s in services])
+    return [doc_for_service(s, terms.get(str(s.pk), ())) for s in services]

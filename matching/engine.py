@@ -7,6 +7,7 @@ encoder the same pipeline runs on the lexical ranker alone.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,6 @@ from matching.text import query_terms, terms
 
 RELEVANCE_FLOOR = 0.03  # with needs given, a service must earn this much from the text
 EXCLUDED_LIMIT = 20
-_PRACTICAL_HEADROOM = 0.17  # schedule + access + completion, not in the coarse ranking
 
 
 @dataclass
@@ -81,7 +81,7 @@ def suggest(
     has_vec = index.has_vectors(rows) if semantic_on else np.zeros(len(rows), bool)
     cos = np.zeros((len(rows), max(1, n_needs)), dtype=np.float32)
     if semantic_on:
-        cos[:, :n_needs] = index.vectors(rows) @ need_vectors.T
+        cos[:, :n_needs] = index.similarities(rows, need_vectors)
     lex = np.zeros_like(cos)
     need_terms = [query_terms(n.text) for n in profile.needs]
     for j, q in enumerate(need_terms):
@@ -123,26 +123,27 @@ def suggest(
     relevant = best_rel >= RELEVANCE_FLOOR if n_needs else np.ones(len(rows), bool)
 
     results: list[scoring.Scored] = []
-    pool_size = max(50, 5 * limit)
-    order = np.flatnonzero(ok & relevant)
-    order = order[np.argsort(-coarse[order], kind="stable")]
+    pool_size = max(30, 3 * limit)
+    headroom = _headroom(index, profile)
     excluded_rows: list[int] = []
-    for i in order:
-        if len(results) >= pool_size:
-            # The pool is full; a later item could still enter the top `limit` only if the
-            # signals the coarse ranking leaves out lift it past the current limit-th score.
-            kth = sorted((r.score for r in results), reverse=True)[limit - 1]
-            if coarse[i] + _PRACTICAL_HEADROOM < kth:
-                break
+    top_scores: list[float] = []  # min-heap of the best `limit` exact scores so far
+    for i in _by_coarse(np.flatnonzero(ok & relevant), coarse, 4 * pool_size):
+        if len(results) >= pool_size and coarse[i] + headroom < top_scores[0]:
+            # Sorted by coarse score, so nothing later can reach the top `limit`: the
+            # signals the coarse ranking leaves out add at most `headroom`.
+            break
         doc = index.doc(int(rows[i]))
         if violations(doc, profile, today=today):
             excluded_rows.append(i)
             continue
-        results.append(
-            _score(
-                index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_terms, today
-            )
+        item = _score(
+            index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_terms, today
         )
+        results.append(item)
+        if len(top_scores) < limit:
+            heapq.heappush(top_scores, item.score)
+        else:
+            heapq.heappushpop(top_scores, item.score)
     results.sort(key=lambda r: -r.score)
     results = results[: max(pool_size, limit)]
     similarity = _similarity(index, results, semantic_on)
@@ -162,6 +163,28 @@ def suggest(
                 excluded.append((doc, reasons))
     mode = "semantic+lexical" if semantic_on else "lexical"
     return Suggestions(picked, excluded if include_excluded else None, mode, int(ok.sum()))
+
+
+def _headroom(index: MatchingIndex, profile: Profile) -> float:
+    """The most the signals left out of the coarse ranking can add for this profile."""
+    w = scoring.WEIGHTS
+    room = w["schedule"] if profile.free_slots else 0.0
+    wants = profile.access_needs or profile.languages or profile.setting != "either"
+    if wants or profile.mode == "online":
+        room += w["access"]
+    return room + (w["completion"] if index.completion else 0.0)
+
+
+def _by_coarse(candidates: np.ndarray, coarse: np.ndarray, first: int):
+    """Candidates best-first by coarse score, sorting only the first `first` unless the
+    caller reads past them (rare: only when many fail the per-row constraints)."""
+    if len(candidates) <= first:
+        yield from candidates[np.argsort(-coarse[candidates], kind="stable")]
+        return
+    split = np.argpartition(-coarse[candidates], first - 1)
+    head, tail = candidates[split[:first]], candidates[split[first:]]
+    yield from head[np.argsort(-coarse[head], kind="stable")]
+    yield from tail[np.argsort(-coarse[tail], kind="stable")]
 
 
 def _score(index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_terms, today):

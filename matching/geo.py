@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import importlib
 
+from django.apps import apps
 from django.db.models import Avg
 
 from directory.models import Location
 
 
 def _places_geocode(text: str):
-    try:
-        geo = importlib.import_module("places.geo")
-    except ImportError:
+    if not apps.is_installed("places"):
         return None
+    geo = importlib.import_module("places.geo")
     found = geo.geocode(text)
     if not found:
         return None

@@ -241,6 +241,13 @@ class MatchingIndex:
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         return self._emb.data[rows]
 
+    def similarities(self, rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
+        """Cosine of each of `rows` with each query vector (rows are unit length)."""
+        if len(rows) > self.rows // 4:
+            # Most of the index: multiply the whole matrix in place rather than copy rows.
+            return (self._emb.data[: self.rows] @ queries.T)[rows]
+        return self._emb.data[rows] @ queries.T
+
     def has_vectors(self, rows: np.ndarray) -> np.ndarray:
         return self._has_emb.data[rows]
 

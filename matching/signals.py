@@ -12,8 +12,30 @@ from django.db.models.signals import post_delete, post_save
 _pending = threading.local()
 
 
+# Directory records whose change can change what the ranker reads (phones, contacts and
+# the like cannot, so saving them queues nothing).
+WATCHED = {
+    "directory.Service",
+    "directory.Organization",
+    "directory.Location",
+    "directory.ServiceAtLocation",
+    "directory.Schedule",
+    "directory.CostOption",
+    "directory.ServiceArea",
+    "directory.Language",
+    "directory.Accessibility",
+    "directory.Attribute",
+    "directory.TaxonomyTerm",
+}
+
+
 def _service_ids(instance) -> set[str]:
     label = instance._meta.label
+    if label == "directory.Attribute":
+        return {str(instance.link_id)} if instance.link_entity == "service" else set()
+    if label == "directory.TaxonomyTerm":
+        links = instance.attributes.filter(link_entity="service")
+        return {str(pk) for pk in links.values_list("link_id", flat=True)}
     if label == "directory.Service":
         return {str(instance.pk)}
     if label == "directory.Organization":
@@ -51,15 +73,10 @@ class _Batch:
         refresh_embeddings_task.enqueue(sorted(self.ids))
 
 
-def directory_changed(sender, instance, **kwargs) -> None:
-    if sender._meta.app_label != "directory":
-        return
-    if kwargs.get("raw"):  # loaddata: the fixture's own embeddings step follows
-        return
-    try:
-        ids = _service_ids(instance)
-    except Exception:  # noqa: BLE001 - a deleted parent: nothing left to re-read
-        ids = {str(instance.pk)} if instance._meta.label == "directory.Service" else set()
+def services_changed(service_ids) -> None:
+    """Queue these services for re-embedding and the index once the current transaction
+    commits. Bulk writers that bypass model saves (import_hsds) call this themselves."""
+    ids = {str(s) for s in service_ids}
     if not ids:
         return
     batch = getattr(_pending, "batch", None)
@@ -67,6 +84,18 @@ def directory_changed(sender, instance, **kwargs) -> None:
         batch = _pending.batch = _Batch()
     batch.ids |= ids
     transaction.on_commit(batch.flush)
+
+
+def directory_changed(sender, instance, **kwargs) -> None:
+    if sender._meta.label not in WATCHED:
+        return
+    if kwargs.get("raw"):  # loaddata: the fixture's own embeddings step follows
+        return
+    try:
+        ids = _service_ids(instance)
+    except Exception:  # noqa: BLE001 - a deleted parent: nothing left to re-read
+        ids = {str(instance.pk)} if instance._meta.label == "directory.Service" else set()
+    services_changed(ids)
 
 
 def connect() -> None:
