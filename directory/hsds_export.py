@@ -23,15 +23,91 @@ def _number(value):
     return int(value) if float(value).is_integer() else value
 
 
+def _scoped_querysets(service_ids) -> dict:
+    """Only the rows that the given services' full objects contain (a handful of queries)."""
+    from django.db.models import Q
+
+    from directory import models as m
+
+    services = list(m.Service.objects.filter(pk__in=service_ids))
+    org_ids = {s.organization_id for s in services}
+    sals = list(m.ServiceAtLocation.objects.filter(service_id__in=service_ids))
+    sal_ids = {x.pk for x in sals}
+    location_ids = {x.location_id for x in sals} | set(
+        m.Location.objects.filter(organization_id__in=org_ids).values_list("pk", flat=True)
+    )
+    contacts = m.Contact.objects.filter(
+        Q(service_id__in=service_ids)
+        | Q(service_at_location_id__in=sal_ids)
+        | Q(location_id__in=location_ids)
+        | Q(organization_id__in=org_ids)
+    )
+    contact_ids = set(contacts.values_list("pk", flat=True))
+    phones = m.Phone.objects.filter(
+        Q(service_id__in=service_ids)
+        | Q(service_at_location_id__in=sal_ids)
+        | Q(location_id__in=location_ids)
+        | Q(organization_id__in=org_ids)
+        | Q(contact_id__in=contact_ids)
+    )
+    program_ids = {s.program_id for s in services if s.program_id} | set(
+        m.Program.objects.filter(organization_id__in=org_ids).values_list("pk", flat=True)
+    )
+    owners = (
+        set(service_ids)
+        | org_ids
+        | sal_ids
+        | location_ids
+        | contact_ids
+        | program_ids
+        | set(phones.values_list("pk", flat=True))
+    )
+    attributes = m.Attribute.objects.filter(link_id__in=owners)
+    term_ids = set(attributes.values_list("taxonomy_term_id", flat=True))
+    terms = m.TaxonomyTerm.objects.filter(pk__in=term_ids)
+    return {
+        "service": services,
+        "organization": m.Organization.objects.filter(pk__in=org_ids),
+        "program": m.Program.objects.filter(pk__in=program_ids),
+        "organization_identifier": m.OrganizationIdentifier.objects.filter(
+            organization_id__in=org_ids
+        ),
+        "service_at_location": sals,
+        "location": m.Location.objects.filter(pk__in=location_ids),
+        "contact": contacts,
+        "phone": phones,
+        "schedule": m.Schedule.objects.filter(
+            Q(service_id__in=service_ids)
+            | Q(location_id__in=location_ids)
+            | Q(service_at_location_id__in=sal_ids)
+        ),
+        "address": m.Address.objects.filter(location_id__in=location_ids),
+        "language": m.Language.objects.filter(
+            Q(service_id__in=service_ids) | Q(location_id__in=location_ids) | Q(phone__in=phones)
+        ),
+        "accessibility": m.Accessibility.objects.filter(location_id__in=location_ids),
+        "cost_option": m.CostOption.objects.filter(service_id__in=service_ids),
+        "funding": m.Funding.objects.filter(
+            Q(service_id__in=service_ids) | Q(organization_id__in=org_ids)
+        ),
+        "required_document": m.RequiredDocument.objects.filter(service_id__in=service_ids),
+        "service_area": m.ServiceArea.objects.filter(service_id__in=service_ids),
+        "attribute": attributes,
+        "taxonomy_term": terms,
+        "taxonomy": m.Taxonomy.objects.filter(pk__in=terms.values("taxonomy_detail_id")),
+        "metadata": m.Metadata.objects.filter(resource_id__in=owners),
+        "meta_table_description": m.MetaTableDescription.objects.none(),
+    }
+
+
 class _Store:
     def __init__(self, service_ids=None) -> None:
         self.rows: dict[str, dict[str, dict]] = {}
+        scoped = _scoped_querysets(service_ids) if service_ids is not None else {}
         for table in t.WRITE_ORDER:
-            model = t.MODELS[table]
-            qs = model.objects.all()
-            if table == "service" and service_ids is not None:
-                qs = qs.filter(pk__in=service_ids)
-            self.rows[table] = {str(obj.pk): self._row(table, obj) for obj in qs.iterator()}
+            qs = scoped.get(table, t.MODELS[table].objects.all())
+            objects = qs if isinstance(qs, list) else qs.iterator()
+            self.rows[table] = {str(obj.pk): self._row(table, obj) for obj in objects}
         self.children: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(
             lambda: defaultdict(list)
         )

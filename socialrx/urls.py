@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", include("people.urls")),
     path("cases/", include("casework.urls")),
     path("directory/", include("directory.urls")),
+    path("hsds/", include("directory.hsds_urls")),
     path("audit/", include("audit.urls")),
     path("outcomes/", include("outcomes.urls")),
     path("matching/", include("matching.urls")),

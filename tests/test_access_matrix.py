@@ -81,6 +81,14 @@ MATRIX: dict[str, dict[str, str]] = {
     "outcomes:send_link": CASE_PAGE,
     "outcomes:healthcare": CASE_PAGE,
     "outcomes:respond": PUBLIC,
+    # The HSDS read API is public; which services it shows is tested in directory/tests.
+    "hsds:index": PUBLIC,
+    "hsds:services": PUBLIC,
+    "hsds:service": PUBLIC,  # the test service is public
+    "hsds:organizations": PUBLIC,
+    "hsds:organization": PUBLIC,
+    "hsds:taxonomies": PUBLIC,
+    "hsds:taxonomy_terms": PUBLIC,
     "matching:case_suggestions": CASE_PAGE,
     "matching:add_to_plan": CASE_PAGE,
     "matching:feedback": CASE_PAGE,  # a bad token gets the plain "link no longer works" page
@@ -156,6 +164,7 @@ def world(worker, referrer, service, organization):
         "consent_id": consent.pk,
         "decision": "decline",
         "token": "not-a-real-token",
+        "organization_id": organization.pk,
     }
 
 

@@ -1,0 +1,96 @@
+"""Directory search: words, category, place and distance, scoped to what the user may see.
+
+Used by the HSDS API and the directory pages. Distance filtering narrows candidates with a
+bounding box in SQL (indexed latitude/longitude) and measures great-circle distance only
+for those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from directory.models import Attribute, Location, Service, TaxonomyTerm
+from directory.queries import services_for
+
+DEFAULT_RADIUS_KM = 10.0
+
+
+@dataclass
+class SearchResult:
+    ids: list = field(default_factory=list)
+    total: int = 0
+    distances_km: dict = field(default_factory=dict)
+    problem: str | None = None
+
+
+def search(
+    user,
+    *,
+    text: str = "",
+    taxonomy_term_id=None,
+    taxonomy_id=None,
+    organization_id=None,
+    postcode: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    radius_km: float | None = None,
+    active_only: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> SearchResult:
+    from places.geo import bounding_box, geocode, haversine_km, valid_lat_lon
+
+    qs = services_for(user)
+    if active_only:
+        qs = qs.filter(status=Service.Status.ACTIVE)
+    for word in text.split()[:8]:
+        qs = qs.filter(
+            Q(name__icontains=word)
+            | Q(description__icontains=word)
+            | Q(organization__name__icontains=word)
+        )
+    if taxonomy_term_id:
+        qs = qs.filter(
+            pk__in=Attribute.objects.filter(taxonomy_term_id=taxonomy_term_id).values("link_id")
+        )
+    if taxonomy_id:
+        terms = TaxonomyTerm.objects.filter(taxonomy_detail_id=taxonomy_id)
+        qs = qs.filter(pk__in=Attribute.objects.filter(taxonomy_term__in=terms).values("link_id"))
+    if organization_id:
+        qs = qs.filter(organization_id=organization_id)
+
+    if postcode.strip():
+        point = geocode(postcode)
+        if point is None:
+            return SearchResult(problem=f"Unknown postcode or place {postcode.strip()!r}.")
+        lat, lon = point
+    if (lat is None) != (lon is None):
+        return SearchResult(problem="Give both latitude and longitude.")
+    if lat is None:
+        ids = list(qs.order_by("name", "pk").values_list("pk", flat=True)[offset : offset + limit])
+        return SearchResult(ids=ids, total=qs.count())
+    if not valid_lat_lon(lat, lon):
+        return SearchResult(problem="Latitude must be -90..90 and longitude -180..180.")
+    radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
+    if radius <= 0:
+        return SearchResult(problem="The radius must be more than zero.")
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
+    nearby = Location.objects.filter(
+        latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)
+    )
+    best: dict = {}
+    for service_id, llat, llon in qs.filter(service_at_locations__location__in=nearby).values_list(
+        "pk",
+        "service_at_locations__location__latitude",
+        "service_at_locations__location__longitude",
+    ):
+        d = haversine_km(lat, lon, llat, llon)
+        if d <= radius and d < best.get(service_id, float("inf")):
+            best[service_id] = d
+    ordered = sorted(best, key=lambda sid: (best[sid], str(sid)))
+    page = ordered[offset : offset + limit]
+    return SearchResult(
+        ids=page, total=len(ordered), distances_km={sid: round(best[sid], 2) for sid in page}
+    )
