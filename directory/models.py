@@ -409,3 +409,42 @@ class MetaTableDescription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class VerificationTask(models.Model):
+    """A reason to check a listing: reported by staff ("closed", "moved", "full", "details
+    wrong") or raised because it was not verified for too long. Local extension."""
+
+    class Reason(models.TextChoices):
+        STALE = "stale", "Not verified recently"
+        CLOSED = "closed", "Reported closed"
+        MOVED = "moved", "Reported moved"
+        FULL = "full", "Reported full"
+        DETAILS_WRONG = "details_wrong", "Details reported wrong"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="verification_tasks"
+    )
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    details = models.TextField(blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["service", "resolved_at"], name="verification_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.service}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.permissions import Permission, has_permission
 from directory.models import Service
@@ -15,14 +15,3 @@ def services_for(user) -> QuerySet[Service]:
     if user is not None and has_permission(user, Permission.VIEW_DIRECTORY):
         return qs
     return qs.filter(visibility=Service.Visibility.PUBLIC)
-
-
-def search_services(user, text: str = "") -> QuerySet[Service]:
-    qs = services_for(user).filter(status=Service.Status.ACTIVE)
-    for word in text.split()[:8]:
-        qs = qs.filter(
-            Q(name__icontains=word)
-            | Q(description__icontains=word)
-            | Q(organization__name__icontains=word)
-        )
-    return qs.order_by("name")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Case, IntegerField, Q, When
+from django.utils import timezone
 
 from directory.models import Attribute, Location, Service, TaxonomyTerm
 from directory.queries import services_for
@@ -37,6 +39,10 @@ def search(
     lon: float | None = None,
     radius_km: float | None = None,
     active_only: bool = False,
+    free_only: bool = False,
+    day: str = "",
+    language: str = "",
+    accessible: bool = False,
     offset: int = 0,
     limit: int = 50,
 ) -> SearchResult:
@@ -60,6 +66,26 @@ def search(
         qs = qs.filter(pk__in=Attribute.objects.filter(taxonomy_term__in=terms).values("link_id"))
     if organization_id:
         qs = qs.filter(organization_id=organization_id)
+    if free_only:
+        qs = qs.filter(
+            Q(fees_description__iregex=r"(^|[^a-z])free")
+            | Q(cost_options__amount=0)
+            | Q(cost_options__option__iexact="free")
+        ).distinct()
+    if day:
+        qs = qs.filter(
+            Q(schedules__byday__icontains=day)
+            | Q(service_at_locations__schedules__byday__icontains=day)
+        ).distinct()
+    if language.strip():
+        word = language.strip()
+        qs = qs.filter(
+            Q(languages__name__icontains=word)
+            | Q(languages__code__iexact=word)
+            | Q(service_at_locations__location__languages__name__icontains=word)
+        ).distinct()
+    if accessible:
+        qs = qs.filter(service_at_locations__location__accessibility__isnull=False).distinct()
 
     if postcode.strip():
         point = geocode(postcode)
@@ -68,8 +94,19 @@ def search(
         lat, lon = point
     if (lat is None) != (lon is None):
         return SearchResult(problem="Give both latitude and longitude.")
+    cutoff = _stale_cutoff()
     if lat is None:
-        ids = list(qs.order_by("name", "pk").values_list("pk", flat=True)[offset : offset + limit])
+        # Listings verified recently come first; stale ones are kept but down-ranked.
+        ranked = qs.annotate(
+            stale=Case(
+                When(last_verified_at__gte=cutoff, then=0), default=1, output_field=IntegerField()
+            )
+        )
+        ids = list(
+            ranked.order_by("stale", "name", "pk").values_list("pk", flat=True)[
+                offset : offset + limit
+            ]
+        )
         return SearchResult(ids=ids, total=qs.count())
     if not valid_lat_lon(lat, lon):
         return SearchResult(problem="Latitude must be -90..90 and longitude -180..180.")
@@ -81,16 +118,26 @@ def search(
         latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)
     )
     best: dict = {}
-    for service_id, llat, llon in qs.filter(service_at_locations__location__in=nearby).values_list(
+    stale: dict = {}
+    for service_id, llat, llon, verified in qs.filter(
+        service_at_locations__location__in=nearby
+    ).values_list(
         "pk",
         "service_at_locations__location__latitude",
         "service_at_locations__location__longitude",
+        "last_verified_at",
     ):
         d = haversine_km(lat, lon, llat, llon)
         if d <= radius and d < best.get(service_id, float("inf")):
             best[service_id] = d
-    ordered = sorted(best, key=lambda sid: (best[sid], str(sid)))
+            stale[service_id] = verified is None or verified < cutoff
+    # Nearest first, but a stale listing ranks after every recently verified one.
+    ordered = sorted(best, key=lambda sid: (stale[sid], best[sid], str(sid)))
     page = ordered[offset : offset + limit]
     return SearchResult(
         ids=page, total=len(ordered), distances_km={sid: round(best[sid], 2) for sid in page}
     )
+
+
+def _stale_cutoff():
+    return timezone.now() - timezone.timedelta(days=settings.DIRECTORY_STALE_AFTER_DAYS)

@@ -171,6 +171,10 @@ SMS_BACKEND = env_str(
     "SMS_BACKEND", "outcomes.sms.MemorySMSBackend" if TESTING else "outcomes.sms.LogSMSBackend"
 )
 
+# Directory freshness: listings not verified for this long are flagged stale, queued for
+# verification and down-ranked in search.
+DIRECTORY_STALE_AFTER_DAYS = env_int("DIRECTORY_STALE_AFTER_DAYS", 365)
+
 # Requests bigger than this are refused before any view sees them (a clear 400, not a 500).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256_000)

@@ -75,6 +75,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "casework:partner_connection": expect(DENIED, partner=OK, other_partner=HIDDEN),
     "directory:services": DIRECTORY,
     "directory:service": DIRECTORY,
+    "directory:public": PUBLIC,
+    "directory:report": DIRECTORY,
+    "directory:tasks": DIRECTORY,
+    "directory:verify": expect(HIDDEN, partner=OK),
+    "directory:edit_service": expect(HIDDEN, partner=OK),
+    "directory:my_listings": expect(DENIED, partner=OK, other_partner=OK),
     "audit:events": expect(DENIED, admin_user=OK),
     "outcomes:case": CASE_PAGE,
     "outcomes:record": CASE_PAGE,
@@ -113,6 +119,8 @@ POST_ONLY = {
     "outcomes:healthcare",
     "matching:add_to_plan",
     "matching:feedback",
+    "directory:report",
+    "directory:verify",
 }
 SKIP_NAMESPACES = {"admin", "api"}  # Django admin has its own checks; the API has its own tests
 

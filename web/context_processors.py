@@ -17,6 +17,8 @@ def navigation(request):
         links.append(("casework:partner_queue", "Referrals to us"))
     if has_permission(user, Permission.VIEW_DIRECTORY):
         links.append(("directory:services", "Directory"))
+    if has_permission(user, Permission.HANDLE_CONNECTIONS) and user.organization_id:
+        links.append(("directory:tasks", "Listings to check"))
     if has_permission(user, Permission.VIEW_AUDIT):
         links.append(("audit:events", "Audit log"))
     return {"nav_links": links}
