@@ -351,11 +351,12 @@ def speed(report) -> None:
         memory = _rss_mib() - before
         del items
         places = [index.doc(int(r)).points[0] for r in rng.sample(range(index.rows), 50)]
-        for label, radius in (("radius 10 km", 10.0), ("no radius", None)):
+        kinds = (("radius 10 km", 10.0, True), ("place, no radius", None, True))
+        for label, radius, placed in kinds + (("text only, no place", None, False),):
             samples = []
             for q in range(120):
                 need = needs[q % len(needs)]
-                lat, lon = places[q % len(places)]
+                lat, lon = places[q % len(places)] if placed else (None, None)
                 t0 = time.perf_counter()
                 profile = Profile(
                     needs=needs_from_text(need["query"]), lat=lat, lon=lon, radius_km=radius

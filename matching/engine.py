@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching import scoring
+from matching.blas import one_thread
 from matching.constraints import Exclusion, violations
 from matching.documents import Profile, ServiceDoc
 from matching.index import MatchingIndex
 from matching.text import query_terms, terms
 
 RELEVANCE_FLOOR = 0.03  # with needs given, a service must earn this much from the text
+DEFAULT_REACH_KM = 50.0  # with a place but no radius: look this far first (see _candidates)
 EXCLUDED_LIMIT = 20
 
 
@@ -36,27 +38,33 @@ def _need_vectors(profile: Profile, encoder) -> np.ndarray | None:
     return encoder.encode([n.text for n in profile.needs])
 
 
-def _candidates(index: MatchingIndex, profile: Profile, wide: bool):
-    """Rows to consider and their distance (nan when unknown). `wide` also returns services
-    up to twice the radius, so the excluded list can say "12 km away (limit 5 km)"."""
-    if profile.has_location and profile.radius_km is not None:
-        reach = profile.radius_km * (2 if wide else 1)
+def _candidates(index: MatchingIndex, profile: Profile, wide: bool, everywhere: bool):
+    """Rows to consider and their distance (nan when unknown).
+
+    With a radius: places within it (`wide`: within twice it, so the excluded list can say
+    "12 km away (limit 5 km)"), plus remote services. With a place but no radius: first
+    within DEFAULT_REACH_KM (suggest widens to `everywhere` if that finds too few)."""
+    radius = profile.radius_km
+    if profile.has_location and (radius is not None or not everywhere):
+        reach = radius * (2 if wide else 1) if radius is not None else DEFAULT_REACH_KM
         rows, km = index.rows_within(profile.lat, profile.lon, reach)
         remote = np.setdiff1d(index.remote_rows(), rows, assume_unique=False)
         rows = np.concatenate([rows, remote]).astype(np.int64)
         km = np.concatenate([km, np.full(len(remote), np.nan)])
         return rows, km
     rows = index.alive_rows()
-    km = np.full(len(rows), np.nan)
     if profile.has_location:
-        near, near_km = index.rows_within(profile.lat, profile.lon, 20_000.0)
-        lookup = np.full(index.rows, np.nan)
-        lookup[near] = near_km
-        km = lookup[rows]
-    return rows, km
+        return rows, index.distances_all(profile.lat, profile.lon)[rows]
+    return rows, np.full(len(rows), np.nan)
 
 
-def suggest(
+def suggest(index: MatchingIndex, profile: Profile, **kwargs) -> Suggestions:
+    """Ranked, explained suggestions for `profile` (see _suggest for the arguments)."""
+    with one_thread():
+        return _suggest(index, profile, **kwargs)
+
+
+def _suggest(
     index: MatchingIndex,
     profile: Profile,
     *,
@@ -65,12 +73,16 @@ def suggest(
     include_excluded: bool = False,
     today: dt.date | None = None,
     need_vectors: np.ndarray | None = None,
+    everywhere: bool = False,
 ) -> Suggestions:
     today = today or profile.today or dt.date.today()  # noqa: DTZ011 - a calendar date is enough
     if need_vectors is None:
         need_vectors = _need_vectors(profile, encoder)
     semantic_on = need_vectors is not None
-    rows, km = _candidates(index, profile, include_excluded)
+    rows, km = _candidates(index, profile, include_excluded, everywhere)
+    reached = profile.has_location and profile.radius_km is None and not everywhere
+    if reached and len(rows) < limit:
+        return _widen(index, profile, encoder, limit, include_excluded, today, need_vectors)
     if len(rows) == 0:
         mode = "semantic+lexical" if semantic_on else "lexical"
         return Suggestions([], [] if include_excluded else None, mode, 0)
@@ -161,8 +173,24 @@ def suggest(
             reasons = violations(doc, profile, today=today)
             if reasons:
                 excluded.append((doc, reasons))
+    if reached and len(picked) < limit:
+        return _widen(index, profile, encoder, limit, include_excluded, today, need_vectors)
     mode = "semantic+lexical" if semantic_on else "lexical"
     return Suggestions(picked, excluded if include_excluded else None, mode, int(ok.sum()))
+
+
+def _widen(index, profile, encoder, limit, include_excluded, today, need_vectors):
+    """Too few within DEFAULT_REACH_KM: look everywhere (distance decay still applies)."""
+    return _suggest(
+        index,
+        profile,
+        encoder=encoder,
+        limit=limit,
+        include_excluded=include_excluded,
+        today=today,
+        need_vectors=need_vectors,
+        everywhere=True,
+    )
 
 
 def _headroom(index: MatchingIndex, profile: Profile) -> float:

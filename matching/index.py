@@ -289,6 +289,16 @@ class MatchingIndex:
         first = np.concatenate([[True], p_row[1:] != p_row[:-1]])
         return p_row[first], dist[first]
 
+    def distances_all(self, lat: float, lon: float) -> np.ndarray:
+        """Distance from (lat, lon) to every row's nearest place (nan: no place)."""
+        if self._points_dirty:
+            self._rebuild_points()
+        out = np.full(self.rows, np.inf)
+        dist = haversine_km_array(lat, lon, self._pt_lat, self._pt_lon)
+        np.minimum.at(out, self._pt_row, dist)
+        out[np.isinf(out)] = np.nan
+        return out
+
     def alive_rows(self) -> np.ndarray:
         return np.flatnonzero(self._alive.data[: self.rows])
 

@@ -143,3 +143,11 @@ def test_free_text_splits_into_needs_on_sentences_and_joined_needs():
     ]
     assert len(needs_from_text("I feel lonely and I'm in debt", "whole+pieces")) == 3
     assert len(needs_from_text("I feel lonely and I'm in debt")) == 1
+
+
+def test_with_a_place_but_no_radius_far_services_are_found_when_nothing_is_near():
+    far = make_doc(name="Island choir", description="Singing", points=((LAT + 2.0, LON),))
+    near = make_doc(name="Town walk", description="Walking")
+    found = suggest(build([far, near]), make_profile("singing", lat=LAT, lon=LON), today=TODAY)
+    assert [r.doc.name for r in found.results] == ["Island choir"]
+    assert found.results[0].km > 200

@@ -112,3 +112,13 @@ def test_compacting_the_postings_changes_no_score():
 
 def test_memory_is_reported():
     assert build(make_doc()).nbytes() > 0
+
+
+def test_distances_to_every_row_take_each_services_nearest_place():
+    lat, lon = ASHFORD
+    two = make_doc(points=((lat + 0.2, lon), (lat + 0.01, lon)))
+    none = make_doc(points=(), remote=True)
+    index = build(two, none)
+    km = index.distances_all(lat, lon)
+    assert km[index.row_of[two.id]] == pytest.approx(haversine_km(lat, lon, lat + 0.01, lon))
+    assert np.isnan(km[index.row_of[none.id]])
