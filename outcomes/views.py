@@ -33,7 +33,11 @@ def _page(request, case, status=200, **forms):
     flagged = []
     if screen is not None:
         definitions = {d["id"]: d for d in get_instrument("hrsn").definition["domains"]}
-        flagged = [definitions[k] for k, v in screen.domains.items() if v == "positive"]
+        flagged = [
+            definitions[k] | {"category": _category_for(k)}
+            for k, v in screen.domains.items()
+            if v == "positive"
+        ]
     context = {
         "case": case,
         "person": case.person,
@@ -160,3 +164,12 @@ def respond(request, token):
         },
         status=400 if form.is_bound else 200,
     )
+
+
+def _category_for(domain: str):
+    """The directory category a flagged need points to (None if the taxonomy isn't loaded)."""
+    from directory.models import TaxonomyTerm
+    from directory.taxonomy import codes_for_need
+
+    codes = codes_for_need(domain)
+    return TaxonomyTerm.objects.filter(code__in=codes[:1]).values_list("pk", flat=True).first()

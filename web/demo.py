@@ -519,6 +519,25 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
         )
         services.append(svc)
 
+    # Categories from the socialrx taxonomy, so category search and matching work.
+    from directory.models import Attribute, TaxonomyTerm
+    from directory.taxonomy import load_taxonomy
+
+    load_taxonomy()
+    terms = {t.code: t for t in TaxonomyTerm.objects.all()}
+    attributes = []
+    for svc in services:
+        for code in _categories_for(svc.organization.name, svc.name):
+            attributes.append(
+                Attribute(
+                    link_id=svc.pk,
+                    taxonomy_term=terms[code],
+                    link_entity="service",
+                    link_type="category",
+                )
+            )
+    Attribute.objects.bulk_create(attributes)
+
     # Staff
     def make_user(username, role, full_name, team=None, organization=None):
         first, _, last = full_name.partition(" ")
@@ -773,3 +792,57 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
             referral.status = Referral.Status.CLOSED
             referral.save()
     return Seeded(users=User.objects.count(), services=len(services), people=people, **counts)
+
+
+_CATEGORY_WORDS = [
+    ("walk", "srx:activity.walking"),
+    ("exercise", "srx:activity.exercise"),
+    ("gym", "srx:activity.exercise"),
+    ("swim", "srx:activity.sport"),
+    ("cycl", "srx:activity.sport"),
+    ("dance", "srx:activity.dance"),
+    ("art", "srx:creative.arts"),
+    ("craft", "srx:creative.arts"),
+    ("knit", "srx:creative.arts"),
+    ("choir", "srx:creative.music"),
+    ("reading", "srx:creative.reading"),
+    ("garden", "srx:nature"),
+    ("allotment", "srx:nature"),
+    ("horticulture", "srx:nature"),
+    ("befriend", "srx:social.befriending"),
+    ("lunch", "srx:social.clubs"),
+    ("coffee", "srx:social.clubs"),
+    ("shed", "srx:social.clubs"),
+    ("cards", "srx:social.clubs"),
+    ("peer", "srx:wellbeing.peer"),
+    ("wellbeing", "srx:wellbeing"),
+    ("mind", "srx:wellbeing"),
+    ("bereavement", "srx:wellbeing.bereavement"),
+    ("diabetes", "srx:health.conditions"),
+    ("stroke", "srx:health.conditions"),
+    ("hearing", "srx:health.conditions"),
+    ("weight", "srx:health.weight"),
+    ("cook", "srx:health.weight"),
+    ("debt", "srx:money"),
+    ("benefit", "srx:money"),
+    ("food", "srx:food"),
+    ("pantry", "srx:food"),
+    ("housing", "srx:housing"),
+    ("tenant", "srx:housing"),
+    ("energy", "srx:housing.energy"),
+    ("employment", "srx:work.employment"),
+    ("works", "srx:work.employment"),
+    ("volunteer", "srx:work.volunteering"),
+    ("digital", "srx:work.digital"),
+    ("carer", "srx:carers"),
+    ("parent", "srx:family"),
+    ("legal", "srx:legal"),
+    ("transport", "srx:transport"),
+    ("ride", "srx:transport"),
+]
+
+
+def _categories_for(organisation: str, service: str) -> list[str]:
+    text = f"{organisation} {service}".lower()
+    found = sorted({code for word, code in _CATEGORY_WORDS if word in text})
+    return found or ["srx:social.clubs"]
