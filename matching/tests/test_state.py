@@ -74,3 +74,18 @@ def test_the_index_uses_stored_embeddings_and_never_embeds_per_request(monkeypat
 
     monkeypatch.setattr(actions, "refresh_embeddings", refuse)
     assert names("chat") == ["Befriending"]
+
+
+def test_bulk_writers_can_queue_services_that_bypassed_save(django_capture_on_commit_callbacks):
+    from directory.models import Service
+    from directory.tests.factories import OrganizationFactory
+    from matching.signals import services_changed
+
+    organization = OrganizationFactory()
+    assert names("allotment") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        (service,) = Service.objects.bulk_create(
+            [Service(organization=organization, name="Allotment club", description="Grow food")]
+        )
+        services_changed([service.pk])
+    assert names("allotment") == ["Allotment club"]
