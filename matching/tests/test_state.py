@@ -89,3 +89,25 @@ def test_bulk_writers_can_queue_services_that_bypassed_save(django_capture_on_co
         )
         services_changed([service.pk])
     assert names("allotment") == ["Allotment club"]
+
+
+def test_verifying_a_stale_listing_brings_it_back_without_re_embedding(
+    django_capture_on_commit_callbacks,
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    stale = timezone.now() - dt.timedelta(days=500)
+    service = ServiceFactory(name="Repair cafe", description="Fix things", last_verified_at=stale)
+    refresh_embeddings([service.pk])
+    embedded_at = ServiceEmbedding.objects.filter(service=service).values_list(
+        "updated_at", flat=True
+    )
+    before = list(embedded_at)
+    assert names("repair") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        service.last_verified_at = timezone.now()
+        service.save()
+    assert names("repair") == ["Repair cafe"]
+    assert list(embedded_at) == before  # the text did not change, so no new embedding
