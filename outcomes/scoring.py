@@ -8,11 +8,15 @@ nothing else is raised for bad answers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from outcomes.instruments import Instrument
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class ScoringError(ValueError):
@@ -66,8 +70,8 @@ def _normalise(instrument: Instrument, answers: Any) -> dict[str, int | None]:
             continue
         if isinstance(value, bool):
             value = None  # True/False are never valid answers; reported below
-        elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value.strip())
+        elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+            value = int(value.strip())  # ASCII digits only: "¹".isdigit() is True
         elif isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int) or value not in item.values:

@@ -225,3 +225,9 @@ def test_any_answers_score_within_range_or_are_refused_with_a_message(instrument
             assert min(item.values) <= value <= max(item.values)
     else:
         assert set(result.domains.values()) <= {"positive", "negative", "incomplete"}
+
+
+def test_non_ascii_digits_are_refused_with_a_message():
+    # Found by hypothesis: "¹".isdigit() is True but int("¹") raises.
+    with pytest.raises(ScoringError, match="must be answered with"):
+        score(get_instrument("ucla3"), ["¹", 1, 1])
