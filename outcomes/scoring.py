@@ -15,7 +15,6 @@ from typing import Any
 
 from outcomes.instruments import Instrument
 
-
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
