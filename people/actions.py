@@ -6,13 +6,22 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.actions import record_event
 from people.models import Consent, Person
 from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
-from socialrx.errors import DomainError
+from socialrx.errors import Conflict, DomainError
+
+# Fields that must hold a value of their own type: an API "null" or a form's "" is refused
+# for these rather than written (a boolean column cannot hold "").
+_BOOLEAN_FIELDS = ("interpreter_needed", "safeguarding_flag")
+_SEX_VALUES = {value for value, _ in Person._meta.get_field("sex").choices} | {""}
 
 EDITABLE_FIELDS = (
     "given_name",
@@ -41,6 +50,10 @@ def clean_person_fields(fields: dict) -> dict:
     if unknown:
         raise DomainError(f"Unknown field: {sorted(unknown)[0]}.", field=sorted(unknown)[0])
     cleaned = dict(fields)
+    for key, value in cleaned.items():
+        # Optional text is blank, never NULL, when cleared ("null" from the API).
+        if value is None and key not in (*_BOOLEAN_FIELDS, "birth_date"):
+            cleaned[key] = ""
     if cleaned.get("nhs_number"):
         number = normalise_nhs_number(cleaned["nhs_number"])
         error = nhs_number_error(number)
@@ -53,8 +66,28 @@ def clean_person_fields(fields: dict) -> dict:
             raise DomainError("Enter a real UK postcode, like TN23 1AA.", field="postcode")
         cleaned["postcode"] = postcode
     for key in ("given_name", "family_name"):
-        if key in cleaned and not str(cleaned[key]).strip():
-            raise DomainError("This is required.", field=key)
+        if key in cleaned:
+            if not str(cleaned[key]).strip():
+                raise DomainError("This is required.", field=key)
+            cleaned[key] = str(cleaned[key]).strip()
+    for key in _BOOLEAN_FIELDS:
+        if key in cleaned and not isinstance(cleaned[key], bool):
+            raise DomainError("Answer yes or no.", field=key)
+    if cleaned.get("email"):
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError:
+            raise DomainError(
+                "Enter an email address like name@example.com.", field="email"
+            ) from None
+    if "sex" in cleaned and cleaned["sex"] not in _SEX_VALUES:
+        raise DomainError("Choose one of the listed options.", field="sex")
+    birth_date = cleaned.get("birth_date")
+    if birth_date is not None:
+        if not isinstance(birth_date, dt.date):
+            raise DomainError("Enter a date of birth.", field="birth_date")
+        if birth_date > timezone.localdate():
+            raise DomainError("The date of birth must be in the past.", field="birth_date")
     return cleaned
 
 
@@ -65,31 +98,54 @@ def _nhs_number_taken(number: str, exclude_pk=None) -> bool:
     return qs.exists()
 
 
+_NHS_NUMBER_TAKEN = "A person with this NHS number is already known; refer them instead."
+
+
 @transaction.atomic
 def create_person(*, team, by, **fields) -> Person:
-    """Create a person in `team`'s caseload (their area is the team's)."""
+    """Create a person in `team`'s caseload (their area is the team's).
+
+    Validates and normalises identifiers (NHS number by its Modulus 11 check digit, postcode
+    to its standard form). Raises DomainError naming the field, or Conflict when the NHS
+    number already belongs to someone. Side effect: a "create" audit row listing the field
+    names given (never their values).
+    """
     cleaned = clean_person_fields(fields)
     if cleaned.get("nhs_number") and _nhs_number_taken(cleaned["nhs_number"]):
-        raise DomainError(
-            "A person with this NHS number is already known; refer them instead.",
-            field="nhs_number",
-        )
-    person = Person.objects.create(team=team, area_id=team.area_id, **cleaned)
+        raise Conflict(_NHS_NUMBER_TAKEN, field="nhs_number")
+    try:
+        # A savepoint, so losing a race for the same NHS number leaves the caller's
+        # transaction usable and answers with the same message as the check above.
+        with transaction.atomic():
+            person = Person.objects.create(team=team, area_id=team.area_id, **cleaned)
+    except IntegrityError:
+        if cleaned.get("nhs_number") and _nhs_number_taken(cleaned["nhs_number"]):
+            raise Conflict(_NHS_NUMBER_TAKEN, field="nhs_number") from None
+        raise
     record_event(by, "create", person, detail={"fields": sorted(cleaned)})
     return person
 
 
 @transaction.atomic
 def update_person(person: Person, *, by, **fields) -> Person:
+    """Change some of a person's details (only EDITABLE_FIELDS; never team or area).
+
+    Values are validated as in create_person. Nothing is written, and nothing audited, when
+    no value actually changes. Side effect: a "change" audit row naming the changed fields.
+    """
     cleaned = clean_person_fields(fields)
     if cleaned.get("nhs_number") and _nhs_number_taken(cleaned["nhs_number"], person.pk):
-        raise DomainError("Another person already has this NHS number.", field="nhs_number")
+        raise Conflict("Another person already has this NHS number.", field="nhs_number")
     changed = sorted(k for k, v in cleaned.items() if getattr(person, k) != v)
     if not changed:
         return person
     for key in changed:
         setattr(person, key, cleaned[key])
-    person.save(update_fields=[*changed, "updated_at"])
+    try:
+        with transaction.atomic():
+            person.save(update_fields=[*changed, "updated_at"])
+    except IntegrityError:
+        raise Conflict("Another person already has this NHS number.", field="nhs_number") from None
     # Field names only: the audit log must not become a second copy of the record.
     record_event(by, "change", person, detail={"fields": changed})
     return person
@@ -105,10 +161,18 @@ def record_consent(
     organization=None,
     shared_fields=(),
 ) -> Consent:
-    """Record a consent decision (or refusal). The latest decision of a kind is the one
-    that counts (see people.consent)."""
+    """Record a consent decision: agreement (`given`) or refusal.
+
+    The latest decision of a kind (and, for sharing, of an organisation) is the one that
+    counts (see people.consent), so a change of mind is a new row, never an edit. A "share"
+    consent must name an organisation from the directory and, when given, at least one of
+    Consent.SHAREABLE_FIELDS; a refusal shares nothing. `by` may be None when the person
+    recorded it themselves (self-referral). Side effect: a "create" audit row with the kind,
+    decision, organisation id and field codes.
+    """
     if kind not in Consent.Kind.values:
         raise DomainError(f"Unknown consent kind {kind!r}.", field="kind")
+    fields: list[str] = []
     if kind == Consent.Kind.SHARE_WITH_ORGANIZATION:
         if organization is None:
             raise DomainError("Name the organisation to share with.", field="organization")
@@ -120,25 +184,44 @@ def record_consent(
             raise DomainError(
                 "Choose at least one detail the person agrees to share.", field="shared_fields"
             )
+        if given:
+            fields = list(dict.fromkeys(shared_fields))
+    else:
+        organization = None
     consent = Consent.objects.create(
         person=person,
         area_id=person.area_id,
         kind=kind,
-        given=given,
-        organization=organization if kind == Consent.Kind.SHARE_WITH_ORGANIZATION else None,
-        shared_fields=list(shared_fields) if kind == Consent.Kind.SHARE_WITH_ORGANIZATION else [],
+        given=bool(given),
+        organization=organization,
+        shared_fields=fields,
         recorded_at=timezone.now(),
         recorded_by=by if (by is not None and by.pk) else None,
     )
-    record_event(by, "create", consent, detail={"kind": kind, "given": given})
+    detail = {"kind": kind, "given": bool(given)}
+    if organization is not None:
+        detail |= {"organization": str(organization.pk), "shared_fields": fields}
+    record_event(by, "create", consent, detail=detail)
     return consent
 
 
 @transaction.atomic
 def withdraw_consent(consent: Consent, *, by) -> Consent:
-    if consent.withdrawn_at is not None:
+    """Withdraw an agreement from now on (the row keeps when it was given).
+
+    Withdrawing twice changes nothing. A refusal cannot be withdrawn: record a new decision
+    instead. Side effect: a "change" audit row.
+    """
+    current = Consent.objects.select_for_update().get(pk=consent.pk)
+    if current.withdrawn_at is not None:
+        consent.withdrawn_at = current.withdrawn_at
         return consent
+    if not current.given:
+        raise DomainError(
+            "This was a refusal, so there is nothing to withdraw. Record a new decision if "
+            "the person has changed their mind."
+        )
     consent.withdrawn_at = timezone.now()
-    consent.save(update_fields=["withdrawn_at"])
+    Consent.objects.filter(pk=consent.pk).update(withdrawn_at=consent.withdrawn_at)
     record_event(by, "change", consent, detail={"withdrawn": True})
     return consent

@@ -2,22 +2,31 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
 
 
 class ConsentOut(Schema):
+    id: uuid.UUID
     kind: str
     given: bool
     organization_id: uuid.UUID | None
     shared_fields: list[str]
     recorded_at: dt.datetime
+    recorded_by: str | None
     withdrawn_at: dt.datetime | None
+    is_current: bool
+
+    @staticmethod
+    def resolve_recorded_by(obj):
+        return obj.recorded_by.username if obj.recorded_by_id else None
 
 
 class PersonOut(Schema):
@@ -38,6 +47,7 @@ class PersonOut(Schema):
     communication_needs: str
     access_needs: str
     safeguarding_flag: bool
+    safeguarding_note: str
     team: str
     consents: list[ConsentOut]
 
@@ -47,14 +57,25 @@ class PersonOut(Schema):
 
     @staticmethod
     def resolve_consents(obj):
-        return list(obj.consents.all())
+        return list(obj.consents.select_related("recorded_by"))
+
+
+# Fields a PATCH may not set to null: names are required and flags are yes or no. (Other
+# text fields may be null or "" to clear them; birth_date may be null.)
+_NOT_NULL = ("given_name", "family_name", "interpreter_needed", "safeguarding_flag")
 
 
 class PersonPatch(Schema):
+    """Any subset of a person's details. Unknown fields are refused, not ignored, so a typo
+    cannot look like a successful change."""
+
+    model_config = ConfigDict(extra="forbid")
+
     given_name: str | None = Field(None, min_length=1, max_length=100)
     family_name: str | None = Field(None, min_length=1, max_length=100)
     preferred_name: str | None = Field(None, max_length=100)
     birth_date: dt.date | None = None
+    sex: Literal["female", "male", "other", "unknown", ""] | None = None
     nhs_number: str | None = None
     local_identifier: str | None = Field(None, max_length=64)
     address: str | None = Field(None, max_length=500)
@@ -66,6 +87,21 @@ class PersonPatch(Schema):
     communication_needs: str | None = Field(None, max_length=2000)
     access_needs: str | None = Field(None, max_length=2000)
     safeguarding_flag: bool | None = None
+    safeguarding_note: str | None = Field(None, max_length=2000)
+
+    @field_validator(*_NOT_NULL, mode="before")
+    @classmethod
+    def not_null(cls, value):
+        if value is None:
+            raise ValueError("This cannot be null; leave the field out to keep its value.")
+        return value
+
+    @field_validator("birth_date")
+    @classmethod
+    def birth_date_in_the_past(cls, value):
+        if value is not None and value > timezone.localdate():
+            raise ValueError("The date of birth must be in the past.")
+        return value
 
     @field_validator("email")
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Permission, has_permission
@@ -15,6 +16,8 @@ from casework.queries import cases_for
 from people import actions
 from people.access import get_person_for_user
 from people.forms import ConsentForm, PersonForm
+from people.rules import age_on
+from referrals.queries import referrals_for
 from socialrx.errors import DomainError
 
 
@@ -22,19 +25,24 @@ def _apply_domain_error(form, exc: DomainError):
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
+def _consents(person):
+    return person.consents.select_related("organization", "recorded_by")
+
+
 @login_required
 def detail(request, person_id):
+    """Demographics, consents, safeguarding, and links to the person's cases and referrals.
+    Referrers see the people they referred, read-only."""
     person = get_person_for_user(request.user, person_id)
     record_access(request.user, person)
     can_edit = has_permission(request.user, Permission.EDIT_PEOPLE)
     context = {
         "person": person,
+        "age": age_on(person.birth_date, timezone.localdate()) if person.birth_date else None,
         "can_edit": can_edit,
-        "consents": person.consents.select_related("organization", "recorded_by"),
+        "consents": _consents(person),
         "cases": cases_for(request.user).filter(person=person),
-        "referrals": person.referrals.filter(team_id=request.user.team_id)
-        if can_edit
-        else person.referrals.filter(referrer=request.user),
+        "referrals": referrals_for(request.user).filter(person=person),
         "consent_form": ConsentForm() if can_edit else None,
     }
     return render(request, "people/detail.html", context)
@@ -62,11 +70,12 @@ def edit(request, person_id):
 
 
 @login_required
-@require_POST
 def consent(request, person_id):
+    """Record a consent decision (GET shows the form on its own page; the person page
+    carries the same form)."""
     person = get_person_for_user(request.user, person_id, for_change=True)
-    form = ConsentForm(request.POST)
-    if form.is_valid():
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             actions.record_consent(
                 person,
@@ -81,15 +90,11 @@ def consent(request, person_id):
         else:
             messages.success(request, "Consent recorded.")
             return redirect("people:detail", person_id=person.pk)
-    context = {
-        "person": person,
-        "can_edit": True,
-        "consents": person.consents.select_related("organization", "recorded_by"),
-        "cases": cases_for(request.user).filter(person=person),
-        "referrals": person.referrals.filter(team_id=request.user.team_id),
-        "consent_form": form,
-    }
-    return render(request, "people/detail.html", context, status=400)
+    if request.method == "GET":
+        record_access(request.user, person)
+    context = {"person": person, "consents": _consents(person), "form": form}
+    status = 400 if form.is_bound else 200
+    return render(request, "people/consent.html", context, status=status)
 
 
 @login_required
@@ -97,6 +102,10 @@ def consent(request, person_id):
 def withdraw_consent(request, person_id, consent_id):
     person = get_person_for_user(request.user, person_id, for_change=True)
     consent = get_object_or_404(person.consents, pk=consent_id)
-    actions.withdraw_consent(consent, by=request.user)
-    messages.success(request, "Consent withdrawn.")
+    try:
+        actions.withdraw_consent(consent, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Consent withdrawn.")
     return redirect("people:detail", person_id=person.pk)
