@@ -11,18 +11,23 @@ from django.utils import timezone
 
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_event
-from people.actions import create_person
+from people.actions import clean_person_fields, create_person, record_consent
 from people.models import Consent, Person
 from people.rules import normalise_nhs_number
+from referrals import rules
 from referrals.models import Referral
 from referrals.queries import open_referral_for_person
 from referrals.reasons import Reason
 from referrals.rules import transition_error
-from socialrx.errors import Conflict, DomainError, InvalidTransition
+from socialrx.errors import Conflict, ConsentMissing, DomainError, InvalidTransition
 
 
 class DuplicateReferral(Conflict):
     """The person already has an open referral; the caller may confirm a second one."""
+
+
+class PersonMismatch(Conflict):
+    """The NHS number given belongs to a known person whose name or birth date differ."""
 
 
 def _check_reasons(reasons) -> list[str]:
@@ -44,6 +49,34 @@ def _find_person(person_fields: dict) -> Person | None:
     return None
 
 
+def _stored_details(person: Person) -> dict:
+    return {key: getattr(person, key) for key in rules.DETAIL_FIELDS}
+
+
+def _match_person(person_fields: dict, *, public: bool) -> tuple[Person | None, dict[str, str]]:
+    """The known person these details describe (by NHS number), and what differs.
+
+    For a clinician or another system, an NHS number whose record has a different date of
+    birth or name is refused: attaching the referral would give the referrer that other
+    person's record. The public form never refuses (it must not reveal who is known); the
+    referral is attached and the difference flagged for triage to check.
+    """
+    person = _find_person(person_fields)
+    if person is None:
+        return None, {}
+    stored = _stored_details(person)
+    # Normalise as create_person would (postcode form, names trimmed) before comparing.
+    given = clean_person_fields(person_fields)
+    differ = rules.details_that_differ(stored, given)
+    if not public and rules.is_identity_mismatch(differ, stored):
+        raise PersonMismatch(
+            "This NHS number belongs to someone with a different name or date of birth. "
+            "Check the NHS number, name and date of birth.",
+            field="nhs_number",
+        )
+    return person, differ
+
+
 @transaction.atomic
 def refer_person(
     *,
@@ -58,23 +91,36 @@ def refer_person(
     confirm_duplicate: bool = False,
     referrer_name: str = "",
     referrer_organisation: str = "",
+    consent_to_referral: bool = True,
 ) -> Referral:
-    """Receive a referral for an existing `person` or one described by `person_fields`.
+    """Receive a referral to `team` for an existing `person` or one described by
+    `person_fields`. `by` is the referrer, or None for a self-referral.
 
-    A person is matched by NHS number before a new record is made. When they already have an
-    open referral this raises DuplicateReferral (with existing_referral_id) unless
+    Preconditions: at least one known reason code; the person agreed to be referred
+    (`consent_to_referral`, else ConsentMissing). The person is matched by NHS number
+    before a new record is made (see _match_person). When they already have an open
+    referral this raises DuplicateReferral (with existing_referral_id) unless
     `confirm_duplicate`, in which case the new referral is flagged as a possible duplicate.
-    Records the person's consent to the referral. Side effects: audit rows.
+
+    Side effects: the person (when new), a REFERRAL consent and the referral, each with its
+    audit row, all in one transaction.
     """
     codes = _check_reasons(reasons)
     if urgency not in Referral.Urgency.values:
         raise DomainError("Urgency must be routine or urgent.", field="urgency")
     if source not in Referral.Source.values:
         raise DomainError(f"Unknown referral source {source!r}.", field="source")
+    if not consent_to_referral:
+        raise ConsentMissing(
+            "The person must agree to be referred before the referral is sent.",
+            field="consent_to_referral",
+        )
+    public = by is None or not by.pk
+    details_given: dict[str, str] = {}
     if person is None:
         if not person_fields:
             raise DomainError("Say who is being referred.", field="person")
-        person = _find_person(person_fields)
+        person, details_given = _match_person(person_fields, public=public)
         if person is None:
             person = create_person(team=team, by=by, **person_fields)
     existing = open_referral_for_person(person)
@@ -89,28 +135,27 @@ def refer_person(
         team=team,
         person=person,
         source=source,
-        referrer=by if (by is not None and by.pk) else None,
-        referrer_name=referrer_name or (by.get_full_name() if by is not None and by.pk else ""),
+        referrer=None if public else by,
+        referrer_name=referrer_name or ("" if public else by.get_full_name()),
         referrer_organisation=referrer_organisation,
         reasons=codes,
         notes=notes,
         urgency=urgency,
         possible_duplicate_of=existing,
         received_at=timezone.now(),
+        person_details_given=details_given,
     )
-    Consent.objects.create(
-        person=person,
-        area_id=person.area_id,
-        kind=Consent.Kind.REFERRAL,
-        given=True,
-        recorded_at=referral.received_at,
-        recorded_by=referral.referrer,
-    )
+    record_consent(person, kind=Consent.Kind.REFERRAL, given=True, by=None if public else by)
     record_event(
         by,
         "create",
         referral,
-        detail={"source": source, "reasons": codes, "possible_duplicate": existing is not None},
+        detail={
+            "source": source,
+            "reasons": codes,
+            "possible_duplicate": existing is not None,
+            "details_differ": sorted(details_given),
+        },
     )
     return referral
 
@@ -125,12 +170,20 @@ def _move(referral: Referral, to: str) -> None:
 
 @transaction.atomic
 def accept_referral(referral: Referral, *, link_worker, by):
-    """Accept the referral and open its case, held by `link_worker` of the same team."""
+    """Accept a received referral, assign it to `link_worker` (an active case work user of
+    the referral's team) and open its case, all in one transaction; returns the Case.
+
+    Raises InvalidTransition when the referral is no longer waiting for triage (the row is
+    locked, so two people triaging at once cannot both accept). Side effects: the case
+    (casework.actions.open_case) and audit rows for both.
+    """
     from casework.actions import open_case
 
     _move(referral, Referral.Status.ACCEPTED)
-    if not has_permission(link_worker, Permission.WORK_CASES) or (
-        link_worker.team_id != referral.team_id
+    if (
+        link_worker is None
+        or not has_permission(link_worker, Permission.WORK_CASES)
+        or link_worker.team_id != referral.team_id
     ):
         raise DomainError("Choose a link worker in this referral's team.", field="link_worker")
     referral.status = Referral.Status.ACCEPTED
@@ -144,6 +197,8 @@ def accept_referral(referral: Referral, *, link_worker, by):
 
 @transaction.atomic
 def decline_referral(referral: Referral, *, reason: str, by) -> Referral:
+    """Decline a received referral; `reason` is required (the referrer sees it).
+    Raises InvalidTransition unless the referral is waiting for triage. Audited."""
     if not (reason or "").strip():
         raise DomainError("Say why the referral is declined.", field="reason")
     _move(referral, Referral.Status.DECLINED)
@@ -158,6 +213,8 @@ def decline_referral(referral: Referral, *, reason: str, by) -> Referral:
 
 @transaction.atomic
 def redirect_referral(referral: Referral, *, to: str, reason: str = "", by) -> Referral:
+    """Send a received referral elsewhere: `to` names the service (required), `reason`
+    optionally says why. Raises InvalidTransition unless waiting for triage. Audited."""
     if not (to or "").strip():
         raise DomainError("Say which service the referral is redirected to.", field="to")
     _move(referral, Referral.Status.REDIRECTED)
@@ -175,7 +232,15 @@ def redirect_referral(referral: Referral, *, to: str, reason: str = "", by) -> R
 
 @transaction.atomic
 def mark_first_contact(referral: Referral, *, at, by) -> Referral:
-    """Record when the service first made contact (only the first time)."""
+    """Record when the service first made contact with the person (only the first time;
+    later calls change nothing). referral.days_to_first_contact is then the wait.
+
+    A contact is usually logged by date only (casework stores it at noon), so on the day of
+    the referral `at` may fall before received_at; it is then counted as received_at, never
+    as a negative wait. Side effect: a "change" audit row the first time.
+    """
+    received_at = Referral.objects.values_list("received_at", flat=True).get(pk=referral.pk)
+    at = max(at, received_at)
     updated = Referral.objects.filter(pk=referral.pk, first_contact_at__isnull=True).update(
         first_contact_at=at
     )
@@ -187,7 +252,8 @@ def mark_first_contact(referral: Referral, *, at, by) -> Referral:
 
 @transaction.atomic
 def close_referral(referral: Referral, *, by) -> Referral:
-    """Close an accepted referral when its case is discharged."""
+    """Close an accepted referral when its case is discharged (casework.discharge_case
+    calls this in its transaction). Raises InvalidTransition from any other state."""
     _move(referral, Referral.Status.CLOSED)
     referral.status = Referral.Status.CLOSED
     referral.save(update_fields=["status"])

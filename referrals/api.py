@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -20,7 +21,7 @@ from referrals.actions import refer_person
 from referrals.models import Referral
 from referrals.queries import referrals_for
 from referrals.reasons import SNOMED_FOR_REASON, Reason
-from referrals.schemas import ReasonOut, ReferralIn, ReferralOut
+from referrals.schemas import PersonIn, ReasonOut, ReferralIn, ReferralOut
 from socialrx.errors import DomainError
 
 router = Router(tags=["referrals"])
@@ -43,10 +44,18 @@ def referral_reasons(request):
     return out
 
 
-@router.post("/referrals", response={201: ReferralOut, 409: dict, 422: dict, 400: dict, 403: dict})
+class PersonNotFound(DomainError):
+    status_code = 404
+
+
+@router.post(
+    "/referrals",
+    response={201: ReferralOut, 400: dict, 403: dict, 404: dict, 409: dict, 413: dict, 422: dict},
+)
 def create_referral(request, payload: ReferralIn):
-    """Refer a person. 409 (with existing_referral_id) when they already have an open
-    referral, unless confirm_duplicate is true."""
+    """Refer a person to your team. 409 (with existing_referral_id) when they already have
+    an open referral, unless confirm_duplicate is true; 409 too when the NHS number belongs
+    to someone with a different name or date of birth."""
     user = request.user
     if not has_permission(user, Permission.REFER):
         raise PermissionDenied("Your role cannot make referrals.")
@@ -55,34 +64,49 @@ def create_referral(request, payload: ReferralIn):
     person = None
     person_fields = None
     if payload.person.id is not None:
-        person = get_person_for_user(user, payload.person.id)
+        try:
+            person = get_person_for_user(user, payload.person.id)
+        except Http404:
+            raise PersonNotFound(
+                "No person with this id is known to you. Send the person's details instead.",
+                field="person.id",
+            ) from None
     else:
         person_fields = payload.person.new_person_fields()
-    referral = refer_person(
-        team=user.team,
-        source=Referral.Source.API,
-        by=user,
-        reasons=payload.reasons,
-        notes=payload.notes,
-        urgency=payload.urgency,
-        person=person,
-        person_fields=person_fields,
-        confirm_duplicate=payload.confirm_duplicate,
-    )
+    try:
+        referral = refer_person(
+            team=user.team,
+            source=Referral.Source.API,
+            by=user,
+            reasons=payload.reasons,
+            notes=payload.notes,
+            urgency=payload.urgency,
+            person=person,
+            person_fields=person_fields,
+            confirm_duplicate=payload.confirm_duplicate,
+        )
+    except DomainError as exc:
+        # Actions name fields of the person bare ("nhs_number"); callers sent them nested.
+        if exc.field in PersonIn.model_fields:
+            exc.field = f"person.{exc.field}"
+        raise
     return Status(201, referral)
 
 
 @router.get("/referrals", response=list[ReferralOut])
 @paginate(PageNumberPagination, page_size=50)
-def list_referrals(request, status: str | None = None):
-    qs = referrals_for(request.user).select_related("team", "assigned_to")
+def list_referrals(request, status: Referral.Status | None = None):
+    """Your team's referrals (case work roles) or the ones you made (referrers), newest
+    first; filter with ?status=received|accepted|declined|redirected|closed."""
+    qs = referrals_for(request.user)
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("-received_at")
+    return qs.order_by("-received_at", "pk")
 
 
 @router.get("/referrals/{referral_id}", response=ReferralOut)
 def get_referral(request, referral_id: uuid.UUID):
+    """One referral you may see (404 otherwise). Audited."""
     referral = get_referral_for_user(request.user, referral_id)
     record_access(request.user, referral)
     return referral

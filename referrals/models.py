@@ -74,6 +74,14 @@ class Referral(models.Model):
         related_name="+",
     )
     first_contact_at = models.DateTimeField(null=True, blank=True)
+    person_details_given = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "When the referral matched a person already known, the details the referrer gave "
+            "that differ from the record (for triage to check and update)."
+        ),
+    )
 
     class Meta:
         ordering = ["-received_at"]

@@ -10,22 +10,43 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from ninja import Schema
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
 from referrals.reasons import Reason
 
+# A new person needs these; an existing one is named by id alone.
+NEW_PERSON_REQUIRED = ("given_name", "family_name", "birth_date")
+
 
 class PersonIn(Schema):
+    """Either {"id": ...} for someone already in your scope, or a new person's details.
+    Unknown fields are refused (a misspelt field must not be silently dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
+
     id: uuid.UUID | None = Field(None, description="An existing person (within your scope).")
     given_name: str | None = Field(None, min_length=1, max_length=100)
     family_name: str | None = Field(None, min_length=1, max_length=100)
-    birth_date: dt.date | None = None
+    preferred_name: str | None = Field(None, max_length=100)
+    birth_date: dt.date | None = Field(None, description="YYYY-MM-DD")
     nhs_number: str | None = Field(None, description="10 digits; spaces allowed.")
     postcode: str | None = None
     phone: str | None = Field(None, max_length=32)
     email: str | None = Field(None, max_length=254)
     address: str | None = Field(None, max_length=500)
+    local_identifier: str | None = Field(None, max_length=64)
+    preferred_language: str | None = Field(None, max_length=64)
+    communication_needs: str | None = Field(None, max_length=2000)
+    access_needs: str | None = Field(None, max_length=2000)
+
+    @field_validator("given_name", "family_name")
+    @classmethod
+    def not_blank(cls, value):
+        if value is not None and not value.strip():
+            raise ValueError("This cannot be blank.")
+        return value.strip() if value is not None else None
 
     @field_validator("email")
     @classmethod
@@ -66,19 +87,42 @@ class PersonIn(Schema):
         return value
 
     @model_validator(mode="after")
-    def new_person_needs_names(self):
-        if self.id is None and not (self.given_name and self.family_name):
-            raise ValueError("Give an existing person's id, or given_name and family_name.")
+    def existing_id_or_new_details(self):
+        given = self.model_dump(exclude={"id"}, exclude_none=True)
+        if self.id is not None:
+            if given:
+                raise ValueError(
+                    "Send either an existing person's id or a new person's details, not both."
+                )
+            return self
+        missing = [name for name in NEW_PERSON_REQUIRED if getattr(self, name) is None]
+        if missing:
+            # One error per missing field, each named by its path (person.birth_date, ...).
+            raise ValidationError.from_exception_data(
+                "PersonIn",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "missing_for_new_person",
+                            "Required for a new person (or send an existing person's id).",
+                        ),
+                        loc=(name,),
+                        input=None,
+                    )
+                    for name in missing
+                ],
+            )
         return self
 
     def new_person_fields(self) -> dict:
-        data = self.model_dump(exclude={"id"}, exclude_none=True)
-        return data
+        return self.model_dump(exclude={"id"}, exclude_none=True)
 
 
 class ReferralIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     person: PersonIn
-    reasons: list[str] = Field(..., min_length=1, description="Codes from /referral-reasons.")
+    reasons: list[str] = Field(..., description="Codes from GET /api/v1/referral-reasons.")
     notes: str = Field("", max_length=5000)
     urgency: Literal["routine", "urgent"] = "routine"
     confirm_duplicate: bool = False
@@ -86,12 +130,14 @@ class ReferralIn(Schema):
     @field_validator("reasons")
     @classmethod
     def known_reasons(cls, value):
+        if not value:
+            raise ValueError("Give at least one reason code (see GET /api/v1/referral-reasons).")
         unknown = [code for code in value if code not in Reason.values]
         if unknown:
             raise ValueError(
                 f"Unknown reason code(s): {', '.join(unknown)}. See GET /api/v1/referral-reasons."
             )
-        return value
+        return list(dict.fromkeys(value))
 
 
 class ReferralOut(Schema):

@@ -8,12 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_access
+from casework.queries import cases_for
 from referrals import actions
 from referrals.access import get_referral_for_user
 from referrals.forms import (
@@ -24,8 +26,9 @@ from referrals.forms import (
     SelfReferralForm,
 )
 from referrals.models import Referral
-from referrals.queries import triage_queue_for
-from referrals.ratelimit import allow, client_ip
+from referrals.queries import referrals_for, triage_queue_for
+from referrals.ratelimit import allow, client_ip, seconds_left_in_window
+from referrals.rules import is_identity_mismatch
 from socialrx.errors import DomainError
 
 
@@ -42,6 +45,8 @@ def _form_error(form, exc: DomainError) -> None:
 @login_required
 def new_referral(request):
     _require(request.user, Permission.REFER)
+    if request.user.team is None:
+        return render(request, "referrals/no_team.html", status=403)
     form = ClinicianReferralForm(request.POST or None)
     duplicate = None
     if request.method == "POST" and form.is_valid():
@@ -58,6 +63,9 @@ def new_referral(request):
             )
         except actions.DuplicateReferral as exc:
             duplicate = exc
+            # Link to the open referral only when this user may see it anyway.
+            existing = referrals_for(request.user).filter(pk=exc.extra["existing_referral_id"])
+            duplicate.visible_referral = existing.first()
             form.add_error("confirm_duplicate", exc.message)
         except DomainError as exc:
             _form_error(form, exc)
@@ -67,18 +75,30 @@ def new_referral(request):
     return render(request, "referrals/new.html", {"form": form, "duplicate": duplicate})
 
 
+def _slow_down(request):
+    response = render(request, "referrals/self_refer_slow_down.html", status=429)
+    response["Retry-After"] = str(seconds_left_in_window())
+    return response
+
+
 def self_refer(request):
-    """The public self-referral form: no login, honeypot + timed token + rate limit."""
+    """The public self-referral form: no login, honeypot + timed token + rate limit.
+
+    Two limits per client address: SELF_REFERRAL_RATE_PER_HOUR referrals, and four times
+    as many attempts (so someone correcting a mistake is not locked out, but a flood is).
+    """
     team = Team.objects.filter(accepts_self_referrals=True).order_by("pk").first()
     if team is None:
         return render(request, "referrals/self_refer_closed.html", status=503)
     if request.method == "POST":
-        if not allow(
-            f"self-referral:{client_ip(request)}", limit=settings.SELF_REFERRAL_RATE_PER_HOUR
-        ):
-            return render(request, "referrals/self_refer_slow_down.html", status=429)
+        ip = client_ip(request)
+        rate = settings.SELF_REFERRAL_RATE_PER_HOUR
+        if not allow(f"self-referral-attempt:{ip}", limit=4 * rate):
+            return _slow_down(request)
         form = SelfReferralForm(request.POST)
         if form.is_valid():
+            if not allow(f"self-referral:{ip}", limit=rate):
+                return _slow_down(request)
             try:
                 actions.refer_person(
                     team=team,
@@ -91,6 +111,7 @@ def self_refer(request):
                     # the second one is created and flagged for the team to merge.
                     confirm_duplicate=True,
                     referrer_name="Self-referral",
+                    consent_to_referral=form.cleaned_data["consent"],
                 )
             except DomainError as exc:
                 _form_error(form, exc)
@@ -108,6 +129,29 @@ def self_refer_thanks(request):
     return render(request, "referrals/self_refer_thanks.html")
 
 
+_DETAIL_LABELS = {
+    "given_name": "First name",
+    "family_name": "Last name",
+    "birth_date": "Date of birth",
+    "postcode": "Postcode",
+    "phone": "Phone",
+    "email": "Email",
+    "address": "Address",
+}
+
+
+def _details_given(referral) -> dict:
+    """Rows comparing what the referrer gave with the record the referral matched."""
+    person = referral.person
+    given = referral.person_details_given
+    rows = [
+        (_DETAIL_LABELS.get(key, key), getattr(person, key, ""), value)
+        for key, value in given.items()
+    ]
+    stored = {key: getattr(person, key, None) for key in given}
+    return {"details_given": rows, "identity_mismatch": is_identity_mismatch(given, stored)}
+
+
 @login_required
 def queue(request):
     _require(request.user, Permission.TRIAGE_REFERRALS)
@@ -115,32 +159,46 @@ def queue(request):
     return render(request, "referrals/queue.html", {"referrals": referrals})
 
 
-@login_required
-def detail(request, referral_id):
-    referral = get_referral_for_user(request.user, referral_id)
-    record_access(request.user, referral)
+def _detail_context(request, referral, **forms) -> dict:
+    user = request.user
     can_triage = (
-        has_permission(request.user, Permission.TRIAGE_REFERRALS)
-        and referral.team_id == request.user.team_id
+        has_permission(user, Permission.TRIAGE_REFERRALS)
+        and referral.team_id == user.team_id
         and referral.status == Referral.Status.RECEIVED
     )
-    context = {"referral": referral, "can_triage": can_triage}
+    context = {
+        "referral": referral,
+        "can_triage": can_triage,
+        "can_edit_person": has_permission(user, Permission.EDIT_PEOPLE),
+        "case": cases_for(user).filter(referral=referral).first(),
+    }
+    if referral.person_details_given and has_permission(user, Permission.TRIAGE_REFERRALS):
+        context |= _details_given(referral)
     if can_triage:
         context |= {
             "accept_form": AcceptForm(team=referral.team),
             "decline_form": DeclineForm(),
             "redirect_form": RedirectForm(),
-        }
-    return render(request, "referrals/detail.html", context)
+        } | forms
+    return context
+
+
+@login_required
+def detail(request, referral_id):
+    referral = get_referral_for_user(request.user, referral_id)
+    record_access(request.user, referral)
+    return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
 @login_required
 @require_POST
 def triage(request, referral_id, decision):
+    """Accept (and assign), decline or redirect; a refused decision re-renders the page
+    with the form's errors (400)."""
     referral = get_referral_for_user(request.user, referral_id, for_triage=True)
     forms = {"accept": AcceptForm, "decline": DeclineForm, "redirect": RedirectForm}
     if decision not in forms:
-        raise PermissionDenied
+        raise Http404("No such triage decision.")
     kwargs = {"team": referral.team} if decision == "accept" else {}
     form = forms[decision](request.POST, **kwargs)
     if form.is_valid():
@@ -166,12 +224,9 @@ def triage(request, referral_id, decision):
             return redirect("referrals:queue")
         except DomainError as exc:
             _form_error(form, exc)
-    context = {
-        "referral": referral,
-        "can_triage": True,
-        "accept_form": AcceptForm(team=referral.team),
-        "decline_form": DeclineForm(),
-        "redirect_form": RedirectForm(),
-        f"{decision}_form": form,
-    }
+            referral.refresh_from_db()
+    context = _detail_context(request, referral, **{f"{decision}_form": form})
+    if not context["can_triage"] and form.non_field_errors():
+        # Someone else triaged it first: the forms are gone, so say why above the page.
+        messages.error(request, form.non_field_errors()[0])
     return render(request, "referrals/detail.html", context, status=400)

@@ -181,6 +181,9 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256_000)
 
 # Self-referral: how many submissions one address may make per hour.
 SELF_REFERRAL_RATE_PER_HOUR = env_int("SELF_REFERRAL_RATE_PER_HOUR", 5)
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: use the
+# connection's address). Rate limits key on the client address this gives.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
