@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from matching import engine
+from matching import index as index_module
 from matching.constraints import nearest_km, violations
 from matching.documents import (
     SPLIT_MODES,
@@ -333,6 +334,22 @@ def generated(n: int, seed: int, docs: list[ServiceDoc], vectors) -> list[tuple]
     return out
 
 
+def _shortlist_recall(index: MatchingIndex, needs: list[dict]) -> float:
+    """Share of the two-stage scan's 10 best that are truly among the 10 best (by cosine, so
+    the generated directory's repeated texts count as ties, not misses)."""
+    encoder = get_encoder()
+    rows = index.alive_rows()
+    queries = encoder.encode([n["query"] for n in needs[:20]])
+    exact = index._emb.data[rows] @ queries.T
+    two_stage = index.similarities(rows, queries)
+    kept = []
+    for j in range(len(queries)):
+        tenth = np.sort(exact[:, j])[-10]
+        chosen = np.argsort(-two_stage[:, j])[:10]
+        kept.append(float(np.mean(exact[chosen, j] >= tenth - 1e-6)))
+    return round(statistics.fmean(kept), 3)
+
+
 def speed(report) -> None:
     services = load_services()
     docs = [doc_from_hsds(s) for s in services]
@@ -375,6 +392,8 @@ def speed(report) -> None:
                 index_mib=round(index.nbytes() / 2**20, 1),
                 rss_growth_mib=round(memory, 1),
             )
+        if n >= index_module.SHORTLIST_FROM and vectors is not None:
+            report.add(task="speed", services=n, shortlist_recall10=_shortlist_recall(index, needs))
         del index
 
 

@@ -7,6 +7,7 @@ stemmer, and needs no dependency.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -53,6 +54,7 @@ _KEEP = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=500_000)
 def stem(word: str) -> str:
     # Two passes, so "loneliness" -> "lonely" -> "lone" meets "lonely" -> "lone".
     return _strip(_strip(word))

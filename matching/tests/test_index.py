@@ -122,3 +122,27 @@ def test_distances_to_every_row_take_each_services_nearest_place():
     km = index.distances_all(lat, lon)
     assert km[index.row_of[two.id]] == pytest.approx(haversine_km(lat, lon, lat + 0.01, lon))
     assert np.isnan(km[index.row_of[none.id]])
+
+
+def test_large_scans_use_a_projection_but_keep_the_exact_best_rows(monkeypatch):
+    import matching.index as index_module
+
+    rng = np.random.default_rng(5)
+    # Like sentence embeddings, the vectors live near a low-dimensional subspace.
+    latent = rng.normal(size=(600, 24)) @ rng.normal(size=(24, 384))
+    vectors = (latent + 0.3 * rng.normal(size=(600, 384))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = MatchingIndex.build([(make_doc(), v) for v in vectors])
+    monkeypatch.setattr(index_module, "SHORTLIST_FROM", 100)
+    monkeypatch.setattr(index_module, "SHORTLIST", 60)
+    query = vectors[:2] + 0.05 * rng.normal(size=(2, 384)).astype(np.float32)
+    rows = index.alive_rows()
+    two_stage = index.similarities(rows, query)
+    exact = vectors @ query.T
+    for j in range(2):
+        best = np.argsort(-exact[:, j])[:10]
+        assert list(np.argsort(-two_stage[:, j])[:10]) == list(best)
+        assert np.allclose(two_stage[best, j], exact[best, j], atol=1e-5)
+    # an edit after the projection exists is projected too
+    index.upsert(make_doc(id=index.doc(0).id), vectors[1])
+    assert np.allclose(index._reduced.data[0], vectors[1] @ index._basis, atol=1e-5)
