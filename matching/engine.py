@@ -161,6 +161,7 @@ def _suggest(
     similarity = _similarity(index, results, semantic_on)
     labels = [n.label for n in profile.needs]
     picked = scoring.diversify(results, limit, similarity, labels)
+    _name_matched_words(picked, need_terms)
 
     excluded: list[tuple[ServiceDoc, list[Exclusion]]] = []
     if include_excluded:
@@ -217,10 +218,6 @@ def _by_coarse(candidates: np.ndarray, coarse: np.ndarray, first: int):
 
 def _score(index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_terms, today):
     j = int(best_need[i]) if profile.needs else None
-    matched = []
-    if j is not None and lex[i, j] > 0:
-        doc_terms = set(terms(doc.text()))
-        matched = [w for t, w in need_terms[j].items() if t in doc_terms]
     item = scoring.score_service(
         doc,
         profile,
@@ -228,12 +225,24 @@ def _score(index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_
         need_index=j,
         cosine=float(cos[i, j]) if (j is not None and has_vec[i]) else None,
         bm25=float(lex[i, j]) if j is not None else 0.0,
-        matched_words=matched,
+        matched_words=(),  # named by _name_matched_words for the items that are shown
         km=None if np.isnan(km[i]) else float(km[i]),
         completion=index.completion.get(doc.id),
     )
     item.extras["row"] = int(rows[i])
     return item
+
+
+def _name_matched_words(items: list[scoring.Scored], need_terms: list[dict[str, str]]) -> None:
+    """Fill in which of the need's words each shown item contains (its lexical signal's
+    text). Done only for the shown items: re-reading a service's text is the costly part."""
+    for item in items:
+        for k, sig in enumerate(item.signals):
+            if sig.name == "lexical" and item.need_index is not None:
+                doc_terms = set(terms(item.doc.text()))
+                words = [w for t, w in need_terms[item.need_index].items() if t in doc_terms]
+                alone = sig.weight >= 0
+                item.signals[k] = scoring.lexical_signal(sig.value, words, alone=alone)
 
 
 def _similarity(index: MatchingIndex, items: list[scoring.Scored], semantic_on: bool):

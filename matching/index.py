@@ -263,7 +263,10 @@ class MatchingIndex:
         if len(rows) < SHORTLIST_FROM:
             return self._emb.data[rows] @ queries.T
         basis = self._projection()
-        estimate = self._reduced.data[rows] @ (queries @ basis).T
+        if len(rows) > self.rows // 4:  # most of the index: scan in place, no row copy
+            estimate = (self._reduced.data[: self.rows] @ (queries @ basis).T)[rows]
+        else:
+            estimate = self._reduced.data[rows] @ (queries @ basis).T
         k = min(SHORTLIST, len(rows))
         top = np.unique(np.argpartition(-estimate, k - 1, axis=0)[:k].ravel())
         estimate[top] = self._emb.data[rows[top]] @ queries.T
