@@ -25,13 +25,21 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ListOnlyAdmin(ReadOnlyAdmin):
+    """Only the list, with the columns chosen: the admin's record, history and delete pages
+    print the record's name (str(obj)), which for a person is their name."""
+
+    list_display_links = None
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None and super().has_view_permission(request)
+
+
 @admin.register(Person)
-class PersonAdmin(ReadOnlyAdmin):
+class PersonAdmin(ListOnlyAdmin):
     list_display = ("id", "area", "team", "safeguarding_flag", "created_at", "updated_at")
     list_filter = ("area", "team", "safeguarding_flag")
     list_select_related = ("area", "team")
-    fields = ("id", "area", "team", "safeguarding_flag", "created_at", "updated_at")
-    readonly_fields = fields
     search_fields = ("=id",)
     date_hierarchy = "created_at"
 

@@ -9,48 +9,26 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from people.admin import ListOnlyAdmin
 from referrals.models import Referral
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ListOnlyAdmin):
     list_display = (
         "id",
-        "team",
-        "source",
-        "urgency",
-        "status",
-        "received_at",
-        "triaged_at",
-        "first_contact_at",
-    )
-    list_filter = ("status", "source", "urgency", "area", "team")
-    list_select_related = ("team",)
-    fields = (
-        "id",
-        "area",
-        "team",
         "person_id",
+        "team",
         "source",
         "reasons",
         "urgency",
         "status",
-        "assigned_to",
-        "possible_duplicate_of",
         "received_at",
         "triaged_at",
-        "triaged_by",
         "first_contact_at",
+        "possible_duplicate_of_id",
     )
-    readonly_fields = fields
+    list_filter = ("status", "source", "urgency", "area", "team")
+    list_select_related = ("team",)
     search_fields = ("=id", "=person__id")
     date_hierarchy = "received_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
