@@ -1,0 +1,19 @@
+"""Read-only views of what matching stores, for evaluating suggestions."""
+
+from django.contrib import admin
+
+from matching.models import SuggestionFeedback
+
+
+@admin.register(SuggestionFeedback)
+class SuggestionFeedbackAdmin(admin.ModelAdmin):
+    list_display = ("given_at", "service", "reason", "rank", "score")
+    list_filter = ("reason",)
+    list_select_related = ("service",)
+    readonly_fields = [f.name for f in SuggestionFeedback._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
