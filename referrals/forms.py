@@ -10,6 +10,7 @@ import time
 
 from django import forms
 from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
 from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
@@ -142,18 +143,31 @@ class SelfReferralForm(PersonFieldsMixin):
     def new_token() -> str:
         return signing.dumps({"t": time.time()}, salt=_FORM_SALT)
 
+    def token_for_next_attempt(self) -> str:
+        """The token to send back with a form shown again after an error: the same one
+        while it is valid (so the 3-second rule still counts from the first view), a fresh
+        one once it has expired or was forged (else the person could never send it)."""
+        if self.has_error(NON_FIELD_ERRORS, code="expired"):
+            return self.new_token()
+        return self.data.get("form_token") or self.new_token()
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("website"):
             raise forms.ValidationError("Sorry, we could not accept this form.", code="spam")
         try:
-            issued = signing.loads(
-                self.data.get("form_token", ""), salt=_FORM_SALT, max_age=MAX_FORM_AGE_SECONDS
-            )["t"]
-        except (signing.BadSignature, KeyError, TypeError):
+            issued = float(
+                signing.loads(
+                    self.data.get("form_token", ""), salt=_FORM_SALT, max_age=MAX_FORM_AGE_SECONDS
+                )["t"]
+            )
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            issued = None
+        if issued is None or time.time() - issued > MAX_FORM_AGE_SECONDS:
             raise forms.ValidationError(
-                "This form has expired. Please fill it in again.", code="expired"
-            ) from None
+                "This form has expired. Please check your answers and send it again.",
+                code="expired",
+            )
         if time.time() - issued < MIN_SECONDS_TO_FILL:
             raise forms.ValidationError("Sorry, we could not accept this form.", code="spam")
         if not (cleaned.get("phone") or cleaned.get("email")):

@@ -120,8 +120,9 @@ def self_refer(request):
     else:
         form = SelfReferralForm(initial={"form_token": SelfReferralForm.new_token()})
     if form.is_bound:
+        token = form.token_for_next_attempt()
         form.data = form.data.copy()
-        form.data["form_token"] = form.data.get("form_token") or SelfReferralForm.new_token()
+        form.data["form_token"] = token
     return render(request, "referrals/self_refer.html", {"form": form, "team": team})
 
 
