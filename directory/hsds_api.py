@@ -1,5 +1,3 @@
-# LEAD NOTE: the lead implemented the HSDS API here while the directory helper had not
-# started. Extend and test; do NOT rewrite wholesale; keep directory/tests passing.
 """The Open Referral HSDS 3.0 read API under /hsds/ (paths, parameters and the paginated
 envelope as in the official openapi.json). Anonymous callers see the public directory only;
 staff who may use the directory also see professionals-only listings."""

@@ -1,5 +1,3 @@
-# LEAD NOTE: the lead implemented HSDS import/export here while the directory helper had
-# not started. Extend and test; do NOT rewrite wholesale; keep directory/tests passing.
 """Export the directory as HSDS 3.0: nested JSON services, or the tabular CSV form.
 
 Everything is read once per table and assembled in memory, so exporting N services costs

@@ -1,5 +1,3 @@
-# LEAD NOTE: the lead implemented issue #6 here while the outcomes helper had not started.
-# Extend and test; do NOT rewrite wholesale; keep tests/test_outcomes_journey.py passing.
 """Writes for outcomes. Each is atomic and records its audit event."""
 
 from __future__ import annotations

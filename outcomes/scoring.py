@@ -1,5 +1,3 @@
-# LEAD NOTE: the lead implemented issue #6 here while the outcomes helper had not started.
-# Extend and test; do NOT rewrite wholesale; keep tests/test_outcomes_journey.py passing.
 """Score questionnaire answers by each instrument's own rules. Pure: no database, no request.
 
 Every failure is a ScoringError whose message a link worker (or an API caller) can act on;

@@ -1,5 +1,3 @@
-# LEAD NOTE: the lead implemented issue #6 here while the outcomes helper had not started.
-# Extend and test; do NOT rewrite wholesale; keep tests/test_outcomes_journey.py passing.
 """Outcome pages: a case's measures, recording one, one-time links, and the public form."""
 
 from __future__ import annotations

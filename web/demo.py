@@ -1,7 +1,3 @@
-# LEAD NOTE: the lead already implemented this module (commits 6764b26..9272917) while
-# helpers were starting up. Helpers: read it, then extend, fix and test it; do NOT rewrite
-# it wholesale, keep its function names and signatures, and keep
-# `pytest tests/test_journey.py` (the end-to-end journey) passing.
 """Demo data: a fictional town, Ashby Vale, generated from a fixed seed.
 
 Everything here is invented. Postcodes use the outward codes AV1–AV4, which are well formed
