@@ -139,6 +139,10 @@ class Location(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
 
+    class Meta:
+        # Distance search narrows to a bounding box: a range on latitude, then longitude.
+        indexes = [models.Index(fields=["latitude", "longitude"], name="location_lat_lon_idx")]
+
     def __str__(self) -> str:
         return self.name or self.address_1
 
