@@ -209,12 +209,14 @@ def _write(data: _Dataset) -> dict[str, int]:
         if rows:
             upsert(t.MODELS[table], table, rows.values())
             counts[table] = len(rows)
-    if connection.vendor == "postgresql":
-        # Fresh statistics, or the planner takes a table it thinks empty (it was, a moment
-        # ago) and scans it in full for every lookup that follows.
-        with connection.cursor() as cursor:
-            for table in counts:
-                cursor.execute(f"ANALYZE {t.MODELS[table]._meta.db_table}")
+    # Fresh planner statistics for what was written: PostgreSQL otherwise takes a table it
+    # thinks empty (it was, a moment ago) and scans it in full for each lookup that follows;
+    # SQLite samples (analysis_limit) so this stays quick on a national directory.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 1000")
+        for table in counts:
+            cursor.execute(f"ANALYZE {t.MODELS[table]._meta.db_table}")
     _derive_location_addresses(list(data.rows.get("location", {})))
     return counts
 

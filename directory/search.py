@@ -1,8 +1,8 @@
 """Directory search: words, category, place and distance, scoped to what the user may see.
 
-Used by the HSDS API and the directory pages. Distance filtering narrows candidates with a
-bounding box in SQL (indexed latitude/longitude) and measures great-circle distance only
-for those.
+Used by the HSDS API and the directory pages. A search near a place starts from the places:
+locations in an indexed bounding box, trimmed to the circle by great-circle distance, then
+their services; words, category and the other filters then apply to those services only.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db.models import Case, IntegerField, Q, When
 from django.utils import timezone
 
-from directory.models import Attribute, Location, Service, TaxonomyTerm
+from directory.models import Attribute, Location, Service, ServiceAtLocation, TaxonomyTerm
 from directory.queries import services_for
 
 DEFAULT_RADIUS_KM = 10.0
+_IN_CHUNK = 2_000  # ids per IN (...) list: well inside SQLite's 32,766 parameters
 
 
 @dataclass
@@ -46,9 +47,90 @@ def search(
     offset: int = 0,
     limit: int = 50,
 ) -> SearchResult:
-    from places.geo import bounding_box, geocode, haversine_km, valid_lat_lon
+    from places.geo import geocode, valid_lat_lon
 
-    qs = services_for(user)
+    filters = {
+        "text": text,
+        "taxonomy_term_id": taxonomy_term_id,
+        "taxonomy_id": taxonomy_id,
+        "organization_id": organization_id,
+        "active_only": active_only,
+        "free_only": free_only,
+        "day": day,
+        "language": language,
+        "accessible": accessible,
+    }
+    if postcode.strip():
+        point = geocode(postcode)
+        if point is None:
+            return SearchResult(problem=f"Unknown postcode or place {postcode.strip()!r}.")
+        lat, lon = point
+    if (lat is None) != (lon is None):
+        return SearchResult(problem="Give both latitude and longitude.")
+    cutoff = _stale_cutoff()
+    if lat is None:
+        qs = _filtered(services_for(user), None, **filters)
+        # Listings verified recently come first; stale ones are kept but down-ranked.
+        ranked = qs.annotate(
+            stale=Case(
+                When(last_verified_at__gte=cutoff, then=0), default=1, output_field=IntegerField()
+            )
+        )
+        ids = list(
+            ranked.order_by("stale", "name", "pk").values_list("pk", flat=True)[
+                offset : offset + limit
+            ]
+        )
+        return SearchResult(ids=ids, total=qs.count())
+    if not valid_lat_lon(lat, lon):
+        return SearchResult(problem="Latitude must be -90..90 and longitude -180..180.")
+    radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
+    if radius <= 0:
+        return SearchResult(problem="The radius must be more than zero.")
+    nearest = _services_near(lat, lon, radius)
+    # The other filters run on those services only: a few hundred rows, by primary key.
+    best: dict = {}
+    stale: dict = {}
+    ids = list(nearest)
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        qs = _filtered(services_for(user), chunk, **filters)
+        for service_id, verified in qs.order_by().values_list("pk", "last_verified_at"):
+            best[service_id] = nearest[service_id]
+            stale[service_id] = verified is None or verified < cutoff
+    # Nearest first, but a stale listing ranks after every recently verified one.
+    ordered = sorted(best, key=lambda sid: (stale[sid], best[sid], str(sid)))
+    page = ordered[offset : offset + limit]
+    return SearchResult(
+        ids=page, total=len(ordered), distances_km={sid: round(best[sid], 2) for sid in page}
+    )
+
+
+def _filtered(
+    qs,
+    among: list | None,
+    *,
+    text: str,
+    taxonomy_term_id,
+    taxonomy_id,
+    organization_id,
+    active_only: bool,
+    free_only: bool,
+    day: str,
+    language: str,
+    accessible: bool,
+):
+    """`qs` narrowed by every filter but place, and to the services `among` when given.
+
+    With `among`, categories are checked by reading those services' own attributes (the
+    link_id index) and keeping the matches: a broad category ("Health") links tens of
+    thousands of services, and left to SQL, SQLite's planner starts from the category's
+    index once the id list is long, reading all of them for a search that has a few
+    hundred services nearby."""
+    if among is not None:
+        among = _in_categories(among, taxonomy_term_id, taxonomy_id)
+        qs = qs.filter(pk__in=among)
+        taxonomy_term_id = taxonomy_id = None
     if active_only:
         qs = qs.filter(status=Service.Status.ACTIVE)
     for word in text.split()[:8]:
@@ -57,13 +139,15 @@ def search(
             | Q(description__icontains=word)
             | Q(organization__name__icontains=word)
         )
+    attributes = Attribute.objects.all()
+    if among is not None:
+        attributes = attributes.filter(link_id__in=among)
     if taxonomy_term_id:
-        qs = qs.filter(
-            pk__in=Attribute.objects.filter(taxonomy_term_id=taxonomy_term_id).values("link_id")
-        )
+        linked = attributes.filter(taxonomy_term_id=taxonomy_term_id)
+        qs = qs.filter(pk__in=linked.values("link_id"))
     if taxonomy_id:
         terms = TaxonomyTerm.objects.filter(taxonomy_detail_id=taxonomy_id)
-        qs = qs.filter(pk__in=Attribute.objects.filter(taxonomy_term__in=terms).values("link_id"))
+        qs = qs.filter(pk__in=attributes.filter(taxonomy_term__in=terms).values("link_id"))
     if organization_id:
         qs = qs.filter(organization_id=organization_id)
     if free_only:
@@ -86,57 +170,56 @@ def search(
         ).distinct()
     if accessible:
         qs = qs.filter(service_at_locations__location__accessibility__isnull=False).distinct()
+    return qs
 
-    if postcode.strip():
-        point = geocode(postcode)
-        if point is None:
-            return SearchResult(problem=f"Unknown postcode or place {postcode.strip()!r}.")
-        lat, lon = point
-    if (lat is None) != (lon is None):
-        return SearchResult(problem="Give both latitude and longitude.")
-    cutoff = _stale_cutoff()
-    if lat is None:
-        # Listings verified recently come first; stale ones are kept but down-ranked.
-        ranked = qs.annotate(
-            stale=Case(
-                When(last_verified_at__gte=cutoff, then=0), default=1, output_field=IntegerField()
-            )
+
+def _in_categories(ids: list, taxonomy_term_id, taxonomy_id) -> list:
+    """Those of `ids` linked to the term and/or to a term of the taxonomy (both, if both
+    are given, as the SQL filters would)."""
+    if not (taxonomy_term_id or taxonomy_id):
+        return ids
+    links = Attribute.objects.filter(link_id__in=ids).values_list("link_id", "taxonomy_term_id")
+    by_term: dict[str, set] = {}
+    for link_id, term_id in links:
+        by_term.setdefault(str(term_id), set()).add(link_id)
+    keep = set(ids)
+    if taxonomy_term_id:
+        keep &= by_term.get(str(taxonomy_term_id), set())
+    if taxonomy_id:
+        terms = TaxonomyTerm.objects.filter(taxonomy_detail_id=taxonomy_id)
+        keep &= set().union(
+            *(by_term.get(str(t), set()) for t in terms.values_list("pk", flat=True))
         )
-        ids = list(
-            ranked.order_by("stale", "name", "pk").values_list("pk", flat=True)[
-                offset : offset + limit
-            ]
-        )
-        return SearchResult(ids=ids, total=qs.count())
-    if not valid_lat_lon(lat, lon):
-        return SearchResult(problem="Latitude must be -90..90 and longitude -180..180.")
-    radius = radius_km if radius_km is not None else DEFAULT_RADIUS_KM
-    if radius <= 0:
-        return SearchResult(problem="The radius must be more than zero.")
+    return [i for i in ids if i in keep]
+
+
+def _services_near(lat: float, lon: float, radius: float) -> dict:
+    """{service id: km to its nearest location} within `radius` km, found location-first:
+    the (latitude, longitude) index gives the bounding box, great-circle distance trims it
+    to the circle, and service_at_location's location index gives the services. Every step
+    reads an index, so the cost follows how many services are near, not the directory's
+    size (a single joined query let the planner scan every service's text first)."""
+    from places.geo import bounding_box, haversine_km
+
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
-    nearby = Location.objects.filter(
+    boxed = Location.objects.filter(
         latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)
-    )
-    best: dict = {}
-    stale: dict = {}
-    for service_id, llat, llon, verified in qs.filter(
-        service_at_locations__location__in=nearby
-    ).values_list(
-        "pk",
-        "service_at_locations__location__latitude",
-        "service_at_locations__location__longitude",
-        "last_verified_at",
-    ):
+    ).values_list("pk", "latitude", "longitude")
+    within = {}
+    for pk, llat, llon in boxed:
         d = haversine_km(lat, lon, llat, llon)
-        if d <= radius and d < best.get(service_id, float("inf")):
-            best[service_id] = d
-            stale[service_id] = verified is None or verified < cutoff
-    # Nearest first, but a stale listing ranks after every recently verified one.
-    ordered = sorted(best, key=lambda sid: (stale[sid], best[sid], str(sid)))
-    page = ordered[offset : offset + limit]
-    return SearchResult(
-        ids=page, total=len(ordered), distances_km={sid: round(best[sid], 2) for sid in page}
-    )
+        if d <= radius:
+            within[pk] = d
+    nearest: dict = {}
+    locations = list(within)
+    for start in range(0, len(locations), _IN_CHUNK):
+        chunk = locations[start : start + _IN_CHUNK]
+        links = ServiceAtLocation.objects.filter(location_id__in=chunk)
+        for service_id, location_id in links.values_list("service_id", "location_id"):
+            d = within[location_id]
+            if d < nearest.get(service_id, float("inf")):
+                nearest[service_id] = d
+    return nearest
 
 
 def _stale_cutoff():
