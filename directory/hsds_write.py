@@ -28,11 +28,11 @@ _CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 
 
 def _uuid_to_db() -> Callable:
-    """str -> what the backend stores for a UUIDField: the canonical text on PostgreSQL (its
-    uuid type parses it), 32 hex digits on SQLite (as Django writes them). Canonical input,
-    the usual case, takes a string fast path; anything else goes through uuid.UUID."""
+    """str -> what the backend stores for a UUIDField: the text itself on PostgreSQL, 32 hex
+    digits on SQLite (as Django writes them; canonical input takes a string fast path,
+    anything else goes through uuid.UUID)."""
     if connection.features.has_native_uuid_field:
-        return lambda v: None if v is None else v if _CANONICAL_UUID.match(v) else str(uuid.UUID(v))
+        return lambda v: v  # PostgreSQL's uuid type parses (and checks) the text itself
     return lambda v: (
         None if v is None else v.replace("-", "") if _CANONICAL_UUID.match(v) else uuid.UUID(v).hex
     )
@@ -109,7 +109,16 @@ def upsert(model, table: str, rows: Iterable[dict]) -> None:
         else "DO NOTHING"
     )
     if connection.vendor == "postgresql":
-        _copy_upsert(db_table, quoted, on_conflict, values())
+        rows = list(rows)
+        if _any_exist(db_table, [row["id"] for row in rows]):
+            _copy_upsert(db_table, quoted, on_conflict, values())
+        else:  # all new (a first import): straight in, no staging table
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {db_table} ({quoted}) FROM STDIN") as copy,
+            ):
+                for row in values():
+                    copy.write_row(row)
     else:
         sql = (
             f"INSERT INTO {db_table} ({quoted}) VALUES ({', '.join(['%s'] * len(all_columns))}) "  # noqa: S608
@@ -124,6 +133,18 @@ def upsert(model, table: str, rows: Iterable[dict]) -> None:
                     batch = []
             if batch:
                 cursor.executemany(sql, batch)
+
+
+def _any_exist(db_table: str, ids: list[str]) -> bool:
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 50_000):
+            cursor.execute(
+                f"SELECT 1 FROM {db_table} WHERE id = ANY(%s::uuid[]) LIMIT 1",  # noqa: S608
+                [ids[start : start + 50_000]],
+            )
+            if cursor.fetchone():
+                return True
+    return False
 
 
 def _copy_upsert(db_table: str, quoted: str, on_conflict: str, rows: Iterable[list]) -> None:
