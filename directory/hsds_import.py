@@ -171,6 +171,14 @@ def _read_csv_dir(folder: Path, data: _Dataset) -> None:
                     continue
                 if empty:
                     data.warnings.append(f"{where}: required column(s) {empty} are empty.")
+                malformed = [
+                    c
+                    for c in references | {"id"}
+                    if (row.get(c) or "").strip() and not _UUID.match(row[c].strip())
+                ]
+                if malformed:
+                    data.errors.append(f"{where}: {sorted(malformed)} must be UUIDs.")
+                    continue
                 values = {
                     c: _convert(v or "", types[c], f"{where} column {c}", data)
                     for c, v in row.items()

@@ -136,6 +136,20 @@ def test_the_official_csv_is_rejected_naming_its_four_broken_references():
     assert not Service.objects.exists()
 
 
+def test_a_csv_reference_that_is_not_a_uuid_is_reported_even_where_not_enforced(tmp_path):
+    folder = tmp_path / "csv"
+    shutil.copytree(CSV_OK, folder)
+    attributes = folder / "attributes.csv"
+    lines = attributes.read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[1] = "not-a-uuid"  # link_id: kept as given, never enforced, but must be a UUID
+    attributes.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+    with pytest.raises(ImportFailed) as exc:
+        import_hsds(folder)
+    assert exc.value.report.errors == ["attributes.csv row 2: ['link_id'] must be UUIDs."]
+    assert not Service.objects.exists()
+
+
 def test_export_import_export_is_lossless_in_both_forms(tmp_path):
     import_hsds(ARRAY)
     first = tmp_path / "first.json"
