@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from directory.models import Attribute, Service, TaxonomyTerm, VerificationTask
+from directory.search import PARTS_OF_DAY
 
 DAYS = [
     ("", "Any day"),
@@ -31,6 +32,11 @@ class SearchForm(forms.Form):
         label="Within (km)", required=False, min_value=0.1, max_value=200, initial=10
     )
     day = forms.ChoiceField(label="Open on", required=False, choices=DAYS)
+    time = forms.ChoiceField(
+        label="Time of day",
+        required=False,
+        choices=[("", "Any time")] + [(k, label) for k, (label, _, _) in PARTS_OF_DAY.items()],
+    )
     language = forms.CharField(label="Language", required=False, max_length=40)
     free_only = forms.BooleanField(label="Free only", required=False)
     accessible = forms.BooleanField(label="Step-free or with access information", required=False)
@@ -48,6 +54,9 @@ class ReportProblemForm(forms.Form):
 
 
 class EditListingForm(forms.ModelForm):
+    # A bare "example.org" means https://example.org (Django 6's default, chosen now).
+    url = forms.URLField(label="Website", required=False, max_length=500, assume_scheme="https")
+
     class Meta:
         model = Service
         fields = [

@@ -17,6 +17,12 @@ from directory.models import Attribute, Location, Service, ServiceAtLocation, Ta
 from directory.queries import services_for
 
 DEFAULT_RADIUS_KM = 10.0
+# key: (label, opens before, closes after). HSDS times are "HH:MM[:SS]", which compare as text.
+PARTS_OF_DAY = {
+    "morning": ("Morning (before 12:00)", "12:00", "00:00"),
+    "afternoon": ("Afternoon (12:00 to 17:00)", "17:00", "12:00"),
+    "evening": ("Evening (after 17:00)", "24:00", "17:00"),
+}
 _IN_CHUNK = 2_000  # ids per IN (...) list: well inside SQLite's 32,766 parameters
 
 
@@ -42,6 +48,7 @@ def search(
     active_only: bool = False,
     free_only: bool = False,
     day: str = "",
+    part_of_day: str = "",
     language: str = "",
     accessible: bool = False,
     offset: int = 0,
@@ -57,6 +64,7 @@ def search(
         "active_only": active_only,
         "free_only": free_only,
         "day": day,
+        "part_of_day": part_of_day,
         "language": language,
         "accessible": accessible,
     }
@@ -117,6 +125,7 @@ def _filtered(
     active_only: bool,
     free_only: bool,
     day: str,
+    part_of_day: str,
     language: str,
     accessible: bool,
 ):
@@ -156,10 +165,10 @@ def _filtered(
             | Q(cost_options__amount=0)
             | Q(cost_options__option__iexact="free")
         ).distinct()
-    if day:
+    if day or part_of_day:
         qs = qs.filter(
-            Q(schedules__byday__icontains=day)
-            | Q(service_at_locations__schedules__byday__icontains=day)
+            _schedule_q("schedules", day, part_of_day)
+            | _schedule_q("service_at_locations__schedules", day, part_of_day)
         ).distinct()
     if language.strip():
         word = language.strip()
@@ -171,6 +180,24 @@ def _filtered(
     if accessible:
         qs = qs.filter(service_at_locations__location__accessibility__isnull=False).distinct()
     return qs
+
+
+def _schedule_q(path: str, day: str, part_of_day: str) -> Q:
+    """One schedule row (under `path`) open on `day` and during `part_of_day`: both
+    conditions sit in one Q, so they must hold for the same row."""
+    q = Q()
+    if day:
+        q &= Q(**{f"{path}__byday__icontains": day})
+    if part_of_day in PARTS_OF_DAY:
+        _, opens_before, closes_after = PARTS_OF_DAY[part_of_day]
+        q &= Q(
+            **{
+                f"{path}__opens_at__gt": "",
+                f"{path}__opens_at__lt": opens_before,
+                f"{path}__closes_at__gt": closes_after,
+            }
+        )
+    return q
 
 
 def _in_categories(ids: list, taxonomy_term_id, taxonomy_id) -> list:

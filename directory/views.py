@@ -37,6 +37,7 @@ def _search_page(request, user, template):
             postcode=data["postcode"] or "",
             radius_km=data["radius_km"],
             day=data["day"] or "",
+            part_of_day=data["time"] or "",
             language=data["language"] or "",
             free_only=data["free_only"],
             accessible=data["accessible"],

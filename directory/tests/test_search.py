@@ -88,3 +88,55 @@ def test_professionals_only_listings_stay_hidden_from_the_public_near_a_place(to
     assert search(worker, lat=CENTRE[0], lon=CENTRE[1], radius_km=30).total == len(
         expected(services, radius=30)
     )
+
+
+MORNING, EVENING, MIXED = "tuesday morning", "tuesday evening", "saturday pm, early tuesday"
+
+
+@pytest.mark.parametrize(
+    ("day", "part", "expected"),
+    [
+        ("TU", "", {MORNING, EVENING, MIXED}),
+        ("TU", "morning", {MORNING, MIXED}),
+        ("TU", "evening", {EVENING}),
+        ("TU", "afternoon", set()),
+        ("", "afternoon", {MIXED}),
+        # MIXED opens on Saturdays (13:00-16:00) and in the morning (Tuesdays), never both
+        ("SA", "morning", set()),
+    ],
+)
+def test_day_and_time_of_day_must_hold_for_the_same_opening(db, day, part, expected):
+    from directory.models import Schedule
+
+    morning = ServiceFactory(name=MORNING)
+    Schedule.objects.create(service=morning, byday="TU", opens_at="09:00", closes_at="12:00")
+    Schedule.objects.create(service=morning, byday="SA", opens_at="", closes_at="")
+    evening = ServiceFactory(name=EVENING)
+    sal = ServiceAtLocationFactory(service=evening)
+    Schedule.objects.create(
+        service_at_location=sal, byday="TU", opens_at="18:00:00", closes_at="20:00:00"
+    )
+    mixed = ServiceFactory(name=MIXED)
+    Schedule.objects.create(service=mixed, byday="SA", opens_at="13:00", closes_at="16:00")
+    Schedule.objects.create(service=mixed, byday="TU", opens_at="07:00", closes_at="08:00")
+    ServiceFactory(name="no times given")
+    found = search(None, day=day, part_of_day=part, limit=100)
+    names = set(Service.objects.filter(pk__in=found.ids).values_list("name", flat=True))
+    assert names == expected
+
+
+def test_the_public_page_filters_by_time_of_day_and_refuses_unknown_values(client, db):
+    from django.urls import reverse
+
+    from directory.models import Schedule
+
+    early = ServiceFactory(name="Early swim")
+    Schedule.objects.create(service=early, byday="WE", opens_at="07:00", closes_at="08:30")
+    late = ServiceFactory(name="Late swim")
+    Schedule.objects.create(service=late, byday="WE", opens_at="19:00", closes_at="21:00")
+    url = reverse("directory:public")
+    body = client.get(url, {"q": "swim", "day": "WE", "time": "evening"}).content.decode()
+    assert "Late swim" in body and "Early swim" not in body
+    response = client.get(url, {"q": "swim", "time": "noon"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
