@@ -144,8 +144,11 @@ def _timed(fn, queries) -> tuple[list[float], list[int]]:
 
 
 BASELINE_INDEX = (
-    "CREATE INDEX bench_service_fts ON directory_service "
+    "CREATE INDEX IF NOT EXISTS bench_service_fts ON directory_service "
     "USING gin (to_tsvector('english', name || ' ' || description))"
+)
+CATEGORY_SQL = (
+    "AND s.id IN (SELECT link_id FROM directory_attribute WHERE taxonomy_term_id = %(term)s)"
 )
 BASELINE_SQL = """
 SELECT s.id, MIN(2 * 6371 * ASIN(SQRT(
@@ -156,7 +159,7 @@ FROM directory_service s
 JOIN directory_serviceatlocation sal ON sal.service_id = s.id
 JOIN directory_location l ON l.id = sal.location_id
 WHERE to_tsvector('english', s.name || ' ' || s.description) @@ plainto_tsquery('english', %(q)s)
-  AND s.id IN (SELECT link_id FROM directory_attribute WHERE taxonomy_term_id = %(term)s)
+  {category}
   AND l.latitude BETWEEN %(lat0)s AND %(lat1)s AND l.longitude BETWEEN %(lon0)s AND %(lon1)s
 GROUP BY s.id
 HAVING MIN(2 * 6371 * ASIN(SQRT(
@@ -168,7 +171,7 @@ LIMIT 50
 """
 
 
-def child(first: Path, more: Path) -> list[dict]:
+def child(first: Path | None, more: Path | None) -> list[dict]:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialrx.settings")
@@ -184,26 +187,28 @@ def child(first: Path, more: Path) -> list[dict]:
     from places.geo import bounding_box
 
     rows: list[dict] = []
-    call_command("migrate", verbosity=0)
-    for label, path in (("import_first", first), ("import_more", more)):
-        started = time.perf_counter()
-        report = import_hsds(path)
-        rows.append(
-            {
-                "step": label,
-                "services": report.counts.get("service", 0),
-                "records": sum(report.counts.values()),
-                "seconds": round(time.perf_counter() - started, 1),
-                "peak_rss_mib": _peak_rss_mib(),
-            }
-        )
+    if first is not None:
+        call_command("migrate", verbosity=0)
+        for label, path in (("import_first", first), ("import_more", more)):
+            started = time.perf_counter()
+            report = import_hsds(path)
+            rows.append(
+                {
+                    "step": label,
+                    "services": report.counts.get("service", 0),
+                    "records": sum(report.counts.values()),
+                    "seconds": round(time.perf_counter() - started, 1),
+                    "peak_rss_mib": _peak_rss_mib(),
+                }
+            )
     total = Service.objects.count()
-    staff = User.objects.create_user("bench", role=Role.LINK_WORKER)
+    staff, _ = User.objects.get_or_create(username="bench", defaults={"role": Role.LINK_WORKER})
     terms = {
         t.name: t.pk
         for t in TaxonomyTerm.objects.filter(taxonomy="Open Eligibility", parent_id__isnull=True)
     }
     queries = [(w, terms[c], lat, lon) for w, c, lat, lon in _queries(QUERIES + WARMUP)]
+    kinds = {"word + category": queries, "word only": [(w, None, a, b) for w, _, a, b in queries]}
 
     def socialrx(word, term, lat, lon):
         result = search(
@@ -211,17 +216,20 @@ def child(first: Path, more: Path) -> list[dict]:
         )
         return result.total
 
-    times, counts = _timed(socialrx, queries)
-    rows.append(
-        {
+    def row(engine, kind, times, counts, **extra):
+        return {
             "step": "search",
-            "engine": "socialrx",
+            "engine": engine,
+            "query": kind,
             "services": total,
             "radius_km": RADIUS_KM,
             **summarise(times),
             "median_results": sorted(counts)[len(counts) // 2],
+            **extra,
         }
-    )
+
+    for kind, batch in kinds.items():
+        rows.append(row("socialrx", kind, *_timed(socialrx, batch)))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             started = time.perf_counter()
@@ -231,28 +239,33 @@ def child(first: Path, more: Path) -> list[dict]:
 
             def baseline(word, term, lat, lon):
                 lat0, lat1, lon0, lon1 = bounding_box(lat, lon, RADIUS_KM)
+                sql = BASELINE_SQL.replace("{category}", CATEGORY_SQL if term else "")
                 cursor.execute(
-                    BASELINE_SQL,
+                    sql,
                     {"q": word, "term": term, "lat": lat, "lon": lon, "km": RADIUS_KM}
                     | {"lat0": lat0, "lat1": lat1, "lon0": lon0, "lon1": lon1},
                 )
                 return len(cursor.fetchall())
 
-            times, counts = _timed(baseline, queries)
-        rows.append(
-            {
-                "step": "search",
-                "engine": "postgresql full-text baseline",
-                "services": total,
-                "radius_km": RADIUS_KM,
-                **summarise(times),
-                "median_results": sorted(counts)[len(counts) // 2],
-                "gin_index_seconds": index_seconds,
-            }
-        )
+            for kind, batch in kinds.items():
+                times, counts = _timed(baseline, batch)
+                rows.append(
+                    row(
+                        "postgresql full-text baseline",
+                        kind,
+                        times,
+                        counts,
+                        gin_index_seconds=index_seconds,
+                    )
+                )
     return rows
 
 
 if __name__ == "__main__":
+    # python -m bench.bench_directory FIRST.json MORE.json   (a fresh database: import, search)
+    # python -m bench.bench_directory --search-only          (DATABASE_URL already loaded)
     sys.path.insert(0, str(ROOT))
-    print(json.dumps(child(Path(sys.argv[1]), Path(sys.argv[2]))))
+    if sys.argv[1:] == ["--search-only"]:
+        print(json.dumps(child(None, None), indent=1))
+    else:
+        print(json.dumps(child(Path(sys.argv[1]), Path(sys.argv[2]))))
