@@ -20,7 +20,7 @@ from django.db import connection, transaction
 
 from directory import hsds_tables as t
 from directory.hsds_schema import service_errors
-from directory.hsds_write import _uuid_to_db, upsert
+from directory.hsds_write import upsert, uuid_to_db
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -234,7 +234,7 @@ def _derive_location_addresses(location_ids: list[str]) -> None:
     from directory.models import Address, Location
 
     location, address = Location._meta.db_table, Address._meta.db_table
-    to_db = _uuid_to_db()
+    to_db = uuid_to_db()
 
     def first(column: str, length: int) -> str:
         return (

@@ -1,13 +1,14 @@
 """Fast, all-database upserts of HSDS records for the importer.
 
-An import of a national directory writes millions of rows (a service brings some 35
+An import of a national directory writes millions of rows (a service brings some 28
 records: its organisation, locations, addresses, phones, schedules, attributes ...). The ORM's
 bulk_create spends most of its time building model instances and preparing each value
 through each field, so rows are converted here once per column kind and written with
 `INSERT ... ON CONFLICT (id) DO UPDATE`, which SQLite (3.24+) and PostgreSQL both speak:
-SQLite through executemany, PostgreSQL through COPY into a temporary table and one
-INSERT ... SELECT. Columns socialrx adds to HSDS (visibility, capacity, verification, ...)
-get their model defaults on insert and are left alone on update, as bulk_create did.
+SQLite through executemany; PostgreSQL through COPY, straight into the table when none of
+the incoming ids exist yet, else into a temporary table and one INSERT ... SELECT. Columns
+socialrx adds to HSDS (visibility, capacity, verification, ...) get their model defaults
+on insert and are left alone on update, as bulk_create did.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _SQLITE_BATCH = 5_000
 _CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def _uuid_to_db() -> Callable:
+def uuid_to_db() -> Callable:
     """str -> what the backend stores for a UUIDField: the text itself on PostgreSQL, 32 hex
     digits on SQLite (as Django writes them; canonical input takes a string fast path,
     anything else goes through uuid.UUID)."""
@@ -41,7 +42,7 @@ def _uuid_to_db() -> Callable:
 def _converter(field: models.Field) -> Callable:
     target = field.target_field if field.is_relation else field
     if isinstance(target, models.UUIDField):
-        return _uuid_to_db()
+        return uuid_to_db()
     if isinstance(target, models.FloatField):
         return lambda v: None if v is None else float(v)
     if isinstance(target, models.IntegerField):
@@ -74,12 +75,8 @@ def _plan(model, table: str) -> tuple[list[str], list[Callable], list[str], list
 
 
 def _service_row(row: dict) -> dict:
-    row = dict(row)
-    for age in ("minimum_age", "maximum_age"):
-        if row.get(age) is not None:
-            row[age] = int(row[age])
-    row["status"] = row.get("status") or "active"
-    return row
+    """A service without a status is active (ages become ints through their converter)."""
+    return row if row.get("status") else {**row, "status": "active"}
 
 
 def upsert(model, table: str, rows: Iterable[dict]) -> None:

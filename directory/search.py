@@ -148,15 +148,13 @@ def _filtered(
             | Q(description__icontains=word)
             | Q(organization__name__icontains=word)
         )
-    attributes = Attribute.objects.all()
-    if among is not None:
-        attributes = attributes.filter(link_id__in=among)
     if taxonomy_term_id:
-        linked = attributes.filter(taxonomy_term_id=taxonomy_term_id)
+        linked = Attribute.objects.filter(taxonomy_term_id=taxonomy_term_id)
         qs = qs.filter(pk__in=linked.values("link_id"))
     if taxonomy_id:
         terms = TaxonomyTerm.objects.filter(taxonomy_detail_id=taxonomy_id)
-        qs = qs.filter(pk__in=attributes.filter(taxonomy_term__in=terms).values("link_id"))
+        linked = Attribute.objects.filter(taxonomy_term__in=terms)
+        qs = qs.filter(pk__in=linked.values("link_id"))
     if organization_id:
         qs = qs.filter(organization_id=organization_id)
     if free_only:
