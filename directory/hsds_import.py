@@ -8,11 +8,13 @@ rejected record is reported with its file and JSON path or CSV row, and the reas
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import re
 import tempfile
 import zipfile
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from django.db import connection, transaction
 
 from directory import hsds_tables as t
 from directory.hsds_schema import service_errors
-from directory.hsds_write import upsert, uuid_to_db
+from directory.hsds_write import bulk_load, empty_tables, upsert, uuid_to_db
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -43,36 +45,55 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
 
 
+_ABSENT = object()
+
+# Where a record was read, for reports: a CSV row as text, or a JSON path built lazily as
+# (the parent's where, the step down), e.g. (("file.json$[0]", ".phones[1]"), ".languages[0]").
+# Millions of records are read and only the few reported ever need their path as text.
+Where = str | tuple
+
+
+def render(where: Where) -> str:
+    steps = []
+    while isinstance(where, tuple):
+        where, step = where
+        steps.append(step)
+    return where + "".join(reversed(steps))
+
+
 class _Dataset:
     """Records by table and id, merged across the copies nesting produces."""
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, dict]] = defaultdict(dict)
-        self.where: dict[tuple[str, str], str] = {}
+        self.where: dict[str, dict[str, Where]] = defaultdict(dict)
+        # table -> id -> (the nested object first collected, its parent link): a later copy
+        # equal to it adds nothing, so it is skipped without walking it again.
+        self.seen: dict[str, dict[str, tuple[dict, tuple | None]]] = defaultdict(dict)
         self.errors: list[str] = []
         self.warnings: list[str] = []
 
-    def add(self, table: str, values: dict, where: str) -> str | None:
+    def add(self, table: str, values: dict, where: Where) -> str | None:
         record_id = values.get("id")
         if not isinstance(record_id, str) or not _UUID.match(record_id):
-            self.errors.append(f"{where}: {table} id {record_id!r} is not a UUID.")
+            self.errors.append(f"{render(where)}: {table} id {record_id!r} is not a UUID.")
             return None
         rows = self.rows[table]
         current = rows.get(record_id)
         if current is None:  # the usual case: first sight of this record
             rows[record_id] = {k: v for k, v in values.items() if v is not None}
-            self.where[(table, record_id)] = where
+            self.where[table][record_id] = where
             return record_id
         for key, value in values.items():
-            if value is None:
+            if value is None or current.get(key, _ABSENT) == value:
                 continue
-            if key in current and current[key] != value:
+            if key in current:
                 # Real datasets repeat a shared record with small differences (the San
                 # Mateo data spells one taxonomy term "Veterans" and "veterans"): the first
                 # copy wins and the difference is reported, not fatal.
                 self.warnings.append(
-                    f"{where}: {table} {record_id} has {key}={value!r} here but "
-                    f"{current[key]!r} at {self.where[(table, record_id)]}; kept the first."
+                    f"{render(where)}: {table} {record_id} has {key}={value!r} here but "
+                    f"{current[key]!r} at {render(self.where[table][record_id])}; kept the first."
                 )
                 continue
             current[key] = value
@@ -83,12 +104,19 @@ class _Dataset:
 
 
 def _collect(
-    data: _Dataset, table: str, obj: dict, where: str, parent: tuple[str, str] | None = None
+    data: _Dataset, table: str, obj: dict, where: Where, parent: tuple[str, str] | None = None
 ) -> str | None:
     """Add `obj` and everything nested in it; `parent` is (column, id) linking it upward."""
     if not isinstance(obj, dict):
-        data.errors.append(f"{where}: expected an object.")
+        data.errors.append(f"{render(where)}: expected an object.")
         return None
+    # Shared records (an organisation's services, a taxonomy term under every attribute
+    # that uses it) arrive as identical copies: comparing the copy is one C-level walk.
+    seen_here = data.seen[table]
+    given_id = obj.get("id")
+    seen = seen_here.get(given_id) if isinstance(given_id, str) else None
+    if seen is not None and seen[1] == parent and seen[0] == obj:
+        return given_id
     columns = t.scalar_column_set(table)
     values = {k: v for k, v in obj.items() if k in columns}
     if parent is not None:
@@ -96,20 +124,29 @@ def _collect(
     record_id = data.add(table, values, where)
     if record_id is None:
         return None
+    if seen is None:
+        seen_here[record_id] = (obj, parent)
     for key, child_table, parent_column in t.MANY.get(table, ()):
+        link = (parent_column, record_id)
         for i, child in enumerate(obj.get(key) or ()):
-            _collect(data, child_table, child, f"{where}.{key}[{i}]", (parent_column, record_id))
+            _collect(data, child_table, child, (where, f".{key}[{i}]"), link)
     for key, child_table, own_column in t.ONE.get(table, ()):
         if obj.get(key) is not None:
-            child_id = _collect(data, child_table, obj[key], f"{where}.{key}")
+            child_id = _collect(data, child_table, obj[key], (where, f".{key}"))
             if child_id:
-                data.add(table, {"id": record_id, own_column: child_id}, f"{where}.{key}")
+                data.add(table, {"id": record_id, own_column: child_id}, (where, f".{key}"))
     if table in t.POLYMORPHIC_PARENTS:
-        for i, attr in enumerate(obj.get("attributes") or ()):
-            _collect(data, "attribute", attr, f"{where}.attributes[{i}]", ("link_id", record_id))
-        for i, meta in enumerate(obj.get("metadata") or ()):
-            _collect(data, "metadata", meta, f"{where}.metadata[{i}]", ("resource_id", record_id))
+        for key, child_table, parent_column in _POLYMORPHIC_CHILDREN:
+            link = (parent_column, record_id)
+            for i, child in enumerate(obj.get(key) or ()):
+                _collect(data, child_table, child, (where, f".{key}[{i}]"), link)
     return record_id
+
+
+_POLYMORPHIC_CHILDREN = (
+    ("attributes", "attribute", "link_id"),
+    ("metadata", "metadata", "resource_id"),
+)
 
 
 def _read_json(text: str, name: str, data: _Dataset) -> None:
@@ -185,6 +222,9 @@ def _read_csv_dir(folder: Path, data: _Dataset) -> None:
                 }
                 for column in empty:
                     values[column] = ""
+                for column in references | {"id"}:
+                    if values.get(column):
+                        values[column] = values[column].strip()
                 data.add(table, values, where)
 
 
@@ -205,18 +245,34 @@ def _check_references(data: _Dataset) -> None:
             for record_id, row in data.rows.get(table, {}).items():
                 if row.get(column) in missing:
                     data.errors.append(
-                        f"{data.where[(table, record_id)]}: {table}.{column} "
+                        f"{render(data.where[table][record_id])}: {table}.{column} "
                         f"{row[column]} names no {target}."
                     )
 
 
+# The first address (by id) of each location is copied onto it, for display and search.
+LOCATION_ADDRESS = (("address_1", 255), ("city", 120), ("postal_code", 16))
+
+
 def _write(data: _Dataset) -> dict[str, int]:
     counts = {}
-    for table in t.WRITE_ORDER:
-        rows = data.rows.get(table, {})
-        if rows:
-            upsert(t.MODELS[table], table, rows.values())
-            counts[table] = len(rows)
+    tables = [table for table in t.WRITE_ORDER if data.rows.get(table)]
+    empty = empty_tables([t.MODELS[table] for table in tables])
+    # With no locations stored before, every address of every location is in this dataset,
+    # so the first address is known before anything is written.
+    addresses_first = t.MODELS["location"] in empty
+    if addresses_first:
+        _first_addresses_onto_locations(data)
+    with bulk_load(empty):
+        for table in tables:
+            model = t.MODELS[table]
+            extensions = (
+                [c for c, _ in LOCATION_ADDRESS] if addresses_first and table == "location" else ()
+            )
+            upsert(
+                model, table, data.rows[table].values(), empty=model in empty, extensions=extensions
+            )
+            counts[table] = len(data.rows[table])
     # Fresh planner statistics for what was written: PostgreSQL otherwise takes a table it
     # thinks empty (it was, a moment ago) and scans it in full for each lookup that follows;
     # SQLite samples (analysis_limit) so this stays quick on a national directory.
@@ -225,12 +281,27 @@ def _write(data: _Dataset) -> dict[str, int]:
             cursor.execute("PRAGMA analysis_limit = 1000")
         for table in counts:
             cursor.execute(f"ANALYZE {t.MODELS[table]._meta.db_table}")
-    _derive_location_addresses(list(data.rows.get("location", {})))
+    if not addresses_first:
+        _derive_location_addresses(list(data.rows.get("location", {})))
     return counts
 
 
+def _first_addresses_onto_locations(data: _Dataset) -> None:
+    first: dict[str, tuple[str, dict]] = {}
+    for address_id, address in data.rows.get("address", {}).items():
+        key = address_id.lower()  # ids sort as the databases store them
+        held = first.get(address["location_id"])
+        if held is None or key < held[0]:
+            first[address["location_id"]] = (key, address)
+    for location_id, location in data.rows.get("location", {}).items():
+        if location_id in first:
+            address = first[location_id][1]
+            for column, length in LOCATION_ADDRESS:
+                location[column] = (address.get(column) or "")[:length]
+
+
 def _derive_location_addresses(location_ids: list[str]) -> None:
-    """Copy each location's first address (by id) onto it, for display and search."""
+    """LOCATION_ADDRESS for locations that may have addresses stored before this import."""
     from directory.models import Address, Location
 
     location, address = Location._meta.db_table, Address._meta.db_table
@@ -254,11 +325,30 @@ def _derive_location_addresses(location_ids: list[str]) -> None:
             )
 
 
+@contextmanager
+def _without_cycle_collection():
+    """An import holds millions of small dicts and lists until it ends. Python's cycle
+    collector would walk them over and over while they are built (it nearly tripled JSON
+    parsing at 100,000 services) and can free none of them; reference counting still frees
+    everything the import lets go of."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_hsds(path: Path) -> ImportReport:
     """Import a .json file, a folder of CSVs, or a .zip of either. Raises ImportFailed with
     the report (and writes nothing) when any record is rejected."""
+    with _without_cycle_collection():
+        return _import(Path(path))
+
+
+def _import(path: Path) -> ImportReport:
     data = _Dataset()
-    path = Path(path)
     if path.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
             archive.extractall(tmp)  # noqa: S202 - names are checked below

@@ -3,19 +3,24 @@
 An import of a national directory writes millions of rows (a service brings some 28
 records: its organisation, locations, addresses, phones, schedules, attributes ...). The ORM's
 bulk_create spends most of its time building model instances and preparing each value
-through each field, so rows are converted here once per column kind and written with
+through each field, so rows are converted here once per column kind and written in bulk.
+
+A table that is empty when the import starts (a first import) is bulk-loaded: plain INSERTs
+on SQLite, COPY straight into the table on PostgreSQL, with the table's secondary indexes
+(and, on PostgreSQL, its foreign keys) dropped first and rebuilt in one pass at the end,
+inside the same transaction (see `bulk_load`). A table that already has rows gets
 `INSERT ... ON CONFLICT (id) DO UPDATE`, which SQLite (3.24+) and PostgreSQL both speak:
-SQLite through executemany; PostgreSQL through COPY, straight into the table when none of
-the incoming ids exist yet, else into a temporary table and one INSERT ... SELECT. Columns
-socialrx adds to HSDS (visibility, capacity, verification, ...) get their model defaults
-on insert and are left alone on update, as bulk_create did.
+SQLite through executemany; PostgreSQL through COPY into a temporary table and one
+INSERT ... SELECT. Columns socialrx adds to HSDS (visibility, capacity, verification, ...)
+get their model defaults on insert and are left alone on update, as bulk_create did.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from django.db import connection, models
 from django.utils import timezone
@@ -39,28 +44,45 @@ def uuid_to_db() -> Callable:
     )
 
 
-def _converter(field: models.Field) -> Callable:
+def _column(field: models.Field) -> tuple[Callable | None, str]:
+    """How one HSDS value reaches the database: (a Python conversion, or None when the value
+    goes as it is; the SQL placeholder, on SQLite an expression that converts in C).
+
+    Values arrive checked (schema-validated JSON; CSV converted by type), so most need
+    nothing in Python: a million-row table pays for each Python call made per value."""
     target = field.target_field if field.is_relation else field
+    sqlite = connection.vendor == "sqlite"
     if isinstance(target, models.UUIDField):
-        return uuid_to_db()
+        if connection.features.has_native_uuid_field:
+            return None, "%s"  # PostgreSQL's uuid type parses (and checks) the text itself
+        return None, "REPLACE(LOWER(%s), '-', '')"  # 32 hex digits, as Django stores them
     if isinstance(target, models.FloatField):
-        return lambda v: None if v is None else float(v)
+        return None, "%s"
     if isinstance(target, models.IntegerField):
-        return lambda v: None if v is None else int(v)
+        if sqlite:
+            return None, "CAST(%s AS INTEGER)"
+        return (lambda v: None if v is None else int(v)), "%s"
     if isinstance(target, models.CharField | models.TextField):  # Email/URL are CharFields
         if field.null:
-            return lambda v: None if v is None else str(v)
-        return lambda v: "" if v is None else str(v)
-    return lambda v: None if v is None else field.get_db_prep_save(field.to_python(v), connection)
+            return None, "%s"
+        if sqlite:
+            return None, "COALESCE(%s, '')"
+        return (lambda v: "" if v is None else v), "%s"
+    return (
+        lambda v: None if v is None else field.get_db_prep_save(field.to_python(v), connection)
+    ), "%s"
 
 
-def _plan(model, table: str) -> tuple[list[str], list[Callable], list[str], list]:
-    """(database columns of the HSDS fields, their converters, the other columns, and
-    the values those get on insert)."""
+def _plan(
+    model, table: str, extensions=()
+) -> tuple[list[str], list[tuple[Callable | None, str]], list[str], list]:
+    """(database columns of the HSDS fields, how each is written (see _column), the other
+    columns, and the values those get on insert)."""
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    fields = [by_attname[t.attname(table, name)] for name, _ in t.tables()[table]["fields"]]
+    names = [t.attname(table, name) for name, _ in t.tables()[table]["fields"]]
+    fields = [by_attname[name] for name in [*names, *extensions]]
     columns = [f.column for f in fields]
-    converters = [_converter(f) for f in fields]
+    ways = [_column(f) for f in fields]
     extra, extra_values = [], []
     for field in model._meta.concrete_fields:
         if field.column in columns:
@@ -71,26 +93,32 @@ def _plan(model, table: str) -> tuple[list[str], list[Callable], list[str], list
             value = field.get_default()
         extra.append(field.column)
         extra_values.append(field.get_db_prep_save(value, connection))
-    return columns, converters, extra, extra_values
+    return columns, ways, extra, extra_values
 
 
 def _service_row(row: dict) -> dict:
-    """A service without a status is active (ages become ints through their converter)."""
+    """A service without a status is active."""
     return row if row.get("status") else {**row, "status": "active"}
 
 
-def upsert(model, table: str, rows: Iterable[dict]) -> None:
-    """Insert or update (by id) HSDS rows, given as {HSDS column: value} dicts."""
-    columns, converters, extra, extra_values = _plan(model, table)
-    names = [name for name, _ in t.tables()[table]["fields"]]
-    pairs = list(zip(names, converters, strict=True))
+def upsert(model, table: str, rows: Iterable[dict], *, empty: bool = False, extensions=()) -> None:
+    """Insert or update (by id) HSDS rows, given as {HSDS column: value} dicts. `empty` says
+    the table held no rows when this transaction began: every row is then simply inserted.
+    `extensions` names socialrx columns (model attributes) whose values the rows carry too."""
+    columns, ways, extra, extra_values = _plan(model, table, extensions)
+    names = [name for name, _ in t.tables()[table]["fields"]] + list(extensions)
+    conversions = [(i, convert) for i, (convert, _) in enumerate(ways) if convert]
     fix = _service_row if table == "service" else None
 
     def values():
         for row in rows:
             if fix:
                 row = fix(row)
-            yield [convert(row.get(name)) for name, convert in pairs] + extra_values
+            out = list(map(row.get, names))
+            for i, convert in conversions:
+                out[i] = convert(out[i])
+            out.extend(extra_values)
+            yield out
 
     db_table = model._meta.db_table
     all_columns = columns + extra
@@ -106,21 +134,22 @@ def upsert(model, table: str, rows: Iterable[dict]) -> None:
         else "DO NOTHING"
     )
     if connection.vendor == "postgresql":
-        rows = list(rows)
-        if _any_exist(db_table, [row["id"] for row in rows]):
-            _copy_upsert(db_table, quoted, on_conflict, values())
-        else:  # all new (a first import): straight in, no staging table
+        if empty:
             with (
                 connection.cursor() as cursor,
                 cursor.cursor.copy(f"COPY {db_table} ({quoted}) FROM STDIN") as copy,
             ):
                 for row in values():
                     copy.write_row(row)
+        else:
+            _copy_upsert(db_table, quoted, on_conflict, values())
     else:
-        sql = (
-            f"INSERT INTO {db_table} ({quoted}) VALUES ({', '.join(['%s'] * len(all_columns))}) "  # noqa: S608
-            f"ON CONFLICT (id) {on_conflict}"
-        )
+        placeholders = [placeholder for _, placeholder in ways] + ["%s"] * len(extra)
+        sql = f"INSERT INTO {db_table} ({quoted}) VALUES ({', '.join(placeholders)})"  # noqa: S608
+        if not empty:
+            # Only when rows may exist: SQLite checks the id index once more per row for
+            # an upsert, which cost a fifth of a first import.
+            sql += f" ON CONFLICT (id) {on_conflict}"
         batch: list[list] = []
         with connection.cursor() as cursor:
             for row in values():
@@ -132,16 +161,85 @@ def upsert(model, table: str, rows: Iterable[dict]) -> None:
                 cursor.executemany(sql, batch)
 
 
-def _any_exist(db_table: str, ids: list[str]) -> bool:
+def empty_tables(models) -> set:
+    """The models among `models` whose tables hold no rows."""
+    found = set()
     with connection.cursor() as cursor:
-        for start in range(0, len(ids), 50_000):
-            cursor.execute(
-                f"SELECT 1 FROM {db_table} WHERE id = ANY(%s::uuid[]) LIMIT 1",  # noqa: S608
-                [ids[start : start + 50_000]],
+        for model in models:
+            cursor.execute(f"SELECT 1 FROM {model._meta.db_table} LIMIT 1")  # noqa: S608
+            if cursor.fetchone() is None:
+                found.add(model)
+    return found
+
+
+@contextmanager
+def bulk_load(models) -> Iterator[None]:
+    """Load the (empty) tables of `models` without keeping their secondary indexes, and on
+    PostgreSQL their foreign keys, up to date row by row: they are dropped here and created
+    again on the way out, each in one pass over the loaded rows. This is how PostgreSQL's
+    manual ("Populating a Database") and pg_restore load data; a sorted build is several
+    times faster than millions of random inserts into UUID-keyed indexes, and re-adding a
+    foreign key checks every row in one join instead of one trigger per row at commit.
+
+    Call it inside the import's transaction: DDL is transactional in SQLite and PostgreSQL,
+    so a failure rolls the drops back with the rows. Primary keys and unique indexes stay
+    in place throughout. Other transactions wait for the tables' locks until commit."""
+    rebuild: list[str] = []
+    with connection.cursor() as cursor:
+        _check_deferred_now(cursor)
+        for model in models:
+            db_table = model._meta.db_table
+            for drop, create in _droppable(cursor, db_table):
+                cursor.execute(drop)
+                rebuild.append(create)
+    yield
+    with connection.cursor() as cursor:
+        _check_deferred_now(cursor)
+        for create in rebuild:
+            cursor.execute(create)
+
+
+def _check_deferred_now(cursor) -> None:
+    """PostgreSQL will not alter a table whose deferred foreign-key checks are still pending
+    in this transaction (rows written just before, by the caller or by an upsert into a
+    table that was not empty). Run those checks now, as commit would, and go on deferring."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _droppable(cursor, db_table: str) -> list[tuple[str, str]]:
+    """(DROP statement, CREATE statement) for each secondary index and foreign key, indexes
+    first so they are rebuilt before the foreign keys are checked."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) "
+            "ORDER BY i.relname",
+            [db_table],
+        )
+        indexes = [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall()]
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            [db_table],
+        )
+        keys = [
+            (
+                f'ALTER TABLE "{db_table}" DROP CONSTRAINT "{name}"',
+                f'ALTER TABLE "{db_table}" ADD CONSTRAINT "{name}" {definition}',
             )
-            if cursor.fetchone():
-                return True
-    return False
+            for name, definition in cursor.fetchall()
+        ]
+        return indexes + keys
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+        "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY name",
+        [db_table],
+    )
+    return [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall()]
 
 
 def _copy_upsert(db_table: str, quoted: str, on_conflict: str, rows: Iterable[list]) -> None:
