@@ -16,6 +16,7 @@ import zipfile
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -47,17 +48,17 @@ class ImportReport:
 
 _ABSENT = object()
 
-# Where a record was read, for reports: a CSV row as text, or a JSON path built lazily as
-# (the parent's where, the step down), e.g. (("file.json$[0]", ".phones[1]"), ".languages[0]").
-# Millions of records are read and only the few reported ever need their path as text.
+# Where a record was read, for reports: a CSV row as text, or a JSON path kept as steps
+# from its parent, (parent's where, key) or (parent's where, key, index), and rendered as
+# text ("file.json$[0].phones[1].languages[0]") only for the few records ever reported.
 Where = str | tuple
 
 
 def render(where: Where) -> str:
     steps = []
     while isinstance(where, tuple):
-        where, step = where
-        steps.append(step)
+        steps.append(f".{where[1]}[{where[2]}]" if len(where) == 3 else f".{where[1]}")
+        where = where[0]
     return where + "".join(reversed(steps))
 
 
@@ -74,18 +75,22 @@ class _Dataset:
         self.warnings: list[str] = []
 
     def add(self, table: str, values: dict, where: Where) -> str | None:
+        return self.put(table, {k: v for k, v in values.items() if v is not None}, where)
+
+    def put(self, table: str, values: dict, where: Where) -> str | None:
+        """add() for values without None; they are stored as given, not copied."""
         record_id = values.get("id")
-        if not isinstance(record_id, str) or not _UUID.match(record_id):
+        if record_id.__class__ is not str or not _UUID.match(record_id):
             self.errors.append(f"{render(where)}: {table} id {record_id!r} is not a UUID.")
             return None
         rows = self.rows[table]
         current = rows.get(record_id)
         if current is None:  # the usual case: first sight of this record
-            rows[record_id] = {k: v for k, v in values.items() if v is not None}
+            rows[record_id] = values
             self.where[table][record_id] = where
             return record_id
         for key, value in values.items():
-            if value is None or current.get(key, _ABSENT) == value:
+            if current.get(key, _ABSENT) == value:
                 continue
             if key in current:
                 # Real datasets repeat a shared record with small differences (the San
@@ -103,50 +108,64 @@ class _Dataset:
 # --- nested JSON -----------------------------------------------------------------------
 
 
+_POLYMORPHIC = (("attributes", "attribute", "link_id"), ("metadata", "metadata", "resource_id"))
+
+
+@cache
+def _shape(table: str) -> tuple[frozenset, tuple, tuple, tuple]:
+    """(scalar columns; nested arrays as (key, child table, the child's column naming the
+    parent); nested single objects as (key, child table, own column naming the child);
+    attributes and metadata, when the table carries them, as nested arrays)."""
+    polymorphic = _POLYMORPHIC if table in t.POLYMORPHIC_PARENTS else ()
+    return (
+        t.scalar_column_set(table),
+        tuple(t.MANY.get(table, ())),
+        tuple(t.ONE.get(table, ())),
+        polymorphic,
+    )
+
+
 def _collect(
     data: _Dataset, table: str, obj: dict, where: Where, parent: tuple[str, str] | None = None
 ) -> str | None:
     """Add `obj` and everything nested in it; `parent` is (column, id) linking it upward."""
-    if not isinstance(obj, dict):
+    if obj.__class__ is not dict:
         data.errors.append(f"{render(where)}: expected an object.")
         return None
     # Shared records (an organisation's services, a taxonomy term under every attribute
     # that uses it) arrive as identical copies: comparing the copy is one C-level walk.
     seen_here = data.seen[table]
     given_id = obj.get("id")
-    seen = seen_here.get(given_id) if isinstance(given_id, str) else None
+    seen = seen_here.get(given_id) if given_id.__class__ is str else None
     if seen is not None and seen[1] == parent and seen[0] == obj:
         return given_id
-    columns = t.scalar_column_set(table)
-    values = {k: v for k, v in obj.items() if k in columns}
+    columns, many, one, polymorphic = _shape(table)
+    values = {k: v for k, v in obj.items() if v is not None and k in columns}
     if parent is not None:
         values[parent[0]] = parent[1]
-    record_id = data.add(table, values, where)
+    record_id = data.put(table, values, where)
     if record_id is None:
         return None
     if seen is None:
         seen_here[record_id] = (obj, parent)
-    for key, child_table, parent_column in t.MANY.get(table, ()):
-        link = (parent_column, record_id)
-        for i, child in enumerate(obj.get(key) or ()):
-            _collect(data, child_table, child, (where, f".{key}[{i}]"), link)
-    for key, child_table, own_column in t.ONE.get(table, ()):
-        if obj.get(key) is not None:
-            child_id = _collect(data, child_table, obj[key], (where, f".{key}"))
+    _collect_many(data, obj, where, many, record_id)
+    for key, child_table, own_column in one:
+        child = obj.get(key)
+        if child is not None:
+            child_id = _collect(data, child_table, child, (where, key))
             if child_id:
-                data.add(table, {"id": record_id, own_column: child_id}, (where, f".{key}"))
-    if table in t.POLYMORPHIC_PARENTS:
-        for key, child_table, parent_column in _POLYMORPHIC_CHILDREN:
-            link = (parent_column, record_id)
-            for i, child in enumerate(obj.get(key) or ()):
-                _collect(data, child_table, child, (where, f".{key}[{i}]"), link)
+                data.put(table, {"id": record_id, own_column: child_id}, (where, key))
+    _collect_many(data, obj, where, polymorphic, record_id)
     return record_id
 
 
-_POLYMORPHIC_CHILDREN = (
-    ("attributes", "attribute", "link_id"),
-    ("metadata", "metadata", "resource_id"),
-)
+def _collect_many(data: _Dataset, obj: dict, where: Where, many: tuple, record_id: str) -> None:
+    for key, child_table, parent_column in many:
+        children = obj.get(key)
+        if children:
+            link = (parent_column, record_id)
+            for i, child in enumerate(children):
+                _collect(data, child_table, child, (where, key, i), link)
 
 
 def _read_json(text: str, name: str, data: _Dataset) -> None:
@@ -233,21 +252,34 @@ def _read_csv_dir(folder: Path, data: _Dataset) -> None:
 
 def _check_references(data: _Dataset) -> None:
     for table, spec in t.tables().items():
+        rows = data.rows.get(table)
+        if not rows:
+            continue
         for column, target in spec["foreign_keys"]:
-            model = t.MODELS[target]
-            wanted = {r[column] for r in data.rows.get(table, {}).values() if r.get(column)}
-            missing = wanted - set(data.rows.get(target, {}))
+            named = {value for row in rows.values() if (value := row.get(column))}
+            missing = named - data.rows.get(target, {}).keys()
             if missing:
-                missing -= {
-                    str(pk)
-                    for pk in model.objects.filter(pk__in=missing).values_list("pk", flat=True)
-                }
-            for record_id, row in data.rows.get(table, {}).items():
+                missing -= _stored(t.MODELS[target], missing)
+            if not missing:
+                continue
+            for record_id, row in rows.items():
                 if row.get(column) in missing:
                     data.errors.append(
                         f"{render(data.where[table][record_id])}: {table}.{column} "
                         f"{row[column]} names no {target}."
                     )
+
+
+def _stored(model, ids: set[str]) -> set[str]:
+    """Those of `ids` (as given) that name a stored row, asked in chunks the databases'
+    limits on query parameters allow."""
+    wanted = sorted(ids)
+    found = set()
+    for start in range(0, len(wanted), 10_000):
+        chunk = wanted[start : start + 10_000]
+        stored = {str(pk) for pk in model.objects.filter(pk__in=chunk).values_list("pk", flat=True)}
+        found.update(i for i in chunk if i.lower() in stored)
+    return found
 
 
 # The first address (by id) of each location is copied onto it, for display and search.
