@@ -27,9 +27,6 @@ from django.utils import timezone
 
 from directory import hsds_tables as t
 
-_SQLITE_BATCH = 5_000
-
-
 _CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -44,45 +41,33 @@ def uuid_to_db() -> Callable:
     )
 
 
-def _column(field: models.Field) -> tuple[Callable | None, str]:
-    """How one HSDS value reaches the database: (a Python conversion, or None when the value
-    goes as it is; the SQL placeholder, on SQLite an expression that converts in C).
+# How a checked HSDS value (schema-validated JSON; CSV converted by type) is stored: as it
+# is, or by one of a few conversions applied in upsert's inner loop. A national directory
+# has millions of values, so each kind is a plain statement, not a function call per value.
+AS_IS, UUID_HEX, BLANK, INTEGER, FIELD = "as is", "uuid hex", "blank", "integer", "field"
 
-    Values arrive checked (schema-validated JSON; CSV converted by type), so most need
-    nothing in Python: a million-row table pays for each Python call made per value."""
+
+def _kind(field: models.Field) -> str:
     target = field.target_field if field.is_relation else field
-    sqlite = connection.vendor == "sqlite"
     if isinstance(target, models.UUIDField):
-        if connection.features.has_native_uuid_field:
-            return None, "%s"  # PostgreSQL's uuid type parses (and checks) the text itself
-        return None, "REPLACE(LOWER(%s), '-', '')"  # 32 hex digits, as Django stores them
+        # PostgreSQL's uuid type parses (and checks) the text; SQLite stores 32 hex digits.
+        return AS_IS if connection.features.has_native_uuid_field else UUID_HEX
     if isinstance(target, models.FloatField):
-        return None, "%s"
+        return AS_IS
     if isinstance(target, models.IntegerField):
-        if sqlite:
-            return None, "CAST(%s AS INTEGER)"
-        return (lambda v: None if v is None else int(v)), "%s"
+        return INTEGER
     if isinstance(target, models.CharField | models.TextField):  # Email/URL are CharFields
-        if field.null:
-            return None, "%s"
-        if sqlite:
-            return None, "COALESCE(%s, '')"
-        return (lambda v: "" if v is None else v), "%s"
-    return (
-        lambda v: None if v is None else field.get_db_prep_save(field.to_python(v), connection)
-    ), "%s"
+        return AS_IS if field.null else BLANK
+    return FIELD
 
 
-def _plan(
-    model, table: str, extensions=()
-) -> tuple[list[str], list[tuple[Callable | None, str]], list[str], list]:
-    """(database columns of the HSDS fields, how each is written (see _column), the other
-    columns, and the values those get on insert)."""
+def _plan(model, table: str, extensions=()) -> tuple[list[str], list, list[str], list]:
+    """(database columns of the HSDS fields, the fields, the other columns, and the values
+    those get on insert)."""
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     names = [t.attname(table, name) for name, _ in t.tables()[table]["fields"]]
     fields = [by_attname[name] for name in [*names, *extensions]]
     columns = [f.column for f in fields]
-    ways = [_column(f) for f in fields]
     extra, extra_values = [], []
     for field in model._meta.concrete_fields:
         if field.column in columns:
@@ -93,7 +78,7 @@ def _plan(
             value = field.get_default()
         extra.append(field.column)
         extra_values.append(field.get_db_prep_save(value, connection))
-    return columns, ways, extra, extra_values
+    return columns, fields, extra, extra_values
 
 
 def _service_row(row: dict) -> dict:
@@ -105,9 +90,13 @@ def upsert(model, table: str, rows: Iterable[dict], *, empty: bool = False, exte
     """Insert or update (by id) HSDS rows, given as {HSDS column: value} dicts. `empty` says
     the table held no rows when this transaction began: every row is then simply inserted.
     `extensions` names socialrx columns (model attributes) whose values the rows carry too."""
-    columns, ways, extra, extra_values = _plan(model, table, extensions)
+    columns, fields, extra, extra_values = _plan(model, table, extensions)
     names = [name for name, _ in t.tables()[table]["fields"]] + list(extensions)
-    conversions = [(i, convert) for i, (convert, _) in enumerate(ways) if convert]
+    kinds = [_kind(f) for f in fields]
+    uuids, blanks, integers = (
+        [i for i, k in enumerate(kinds) if k == kind] for kind in (UUID_HEX, BLANK, INTEGER)
+    )
+    others = [(i, f) for i, (k, f) in enumerate(zip(kinds, fields, strict=True)) if k == FIELD]
     fix = _service_row if table == "service" else None
 
     def values():
@@ -115,8 +104,18 @@ def upsert(model, table: str, rows: Iterable[dict], *, empty: bool = False, exte
             if fix:
                 row = fix(row)
             out = list(map(row.get, names))
-            for i, convert in conversions:
-                out[i] = convert(out[i])
+            for i in uuids:
+                if (value := out[i]) is not None:
+                    out[i] = value.replace("-", "").lower()
+            for i in blanks:
+                if out[i] is None:
+                    out[i] = ""
+            for i in integers:
+                if (value := out[i]) is not None:
+                    out[i] = int(value)
+            for i, field in others:
+                if (value := out[i]) is not None:
+                    out[i] = field.get_db_prep_save(field.to_python(value), connection)
             out.extend(extra_values)
             yield out
 
@@ -144,21 +143,13 @@ def upsert(model, table: str, rows: Iterable[dict], *, empty: bool = False, exte
         else:
             _copy_upsert(db_table, quoted, on_conflict, values())
     else:
-        placeholders = [placeholder for _, placeholder in ways] + ["%s"] * len(extra)
-        sql = f"INSERT INTO {db_table} ({quoted}) VALUES ({', '.join(placeholders)})"  # noqa: S608
+        sql = f"INSERT INTO {db_table} ({quoted}) VALUES ({', '.join(['%s'] * len(all_columns))})"  # noqa: S608
         if not empty:
             # Only when rows may exist: SQLite checks the id index once more per row for
             # an upsert, which cost a fifth of a first import.
             sql += f" ON CONFLICT (id) {on_conflict}"
-        batch: list[list] = []
         with connection.cursor() as cursor:
-            for row in values():
-                batch.append(row)
-                if len(batch) == _SQLITE_BATCH:
-                    cursor.executemany(sql, batch)
-                    batch = []
-            if batch:
-                cursor.executemany(sql, batch)
+            cursor.executemany(sql, values())  # sqlite3 pulls the rows as it binds them
 
 
 def empty_tables(models) -> set:
