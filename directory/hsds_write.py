@@ -166,11 +166,12 @@ def empty_tables(models) -> set:
 @contextmanager
 def bulk_load(models) -> Iterator[None]:
     """Load the (empty) tables of `models` without keeping their secondary indexes, and on
-    PostgreSQL their foreign keys, up to date row by row: they are dropped here and created
-    again on the way out, each in one pass over the loaded rows. This is how PostgreSQL's
-    manual ("Populating a Database") and pg_restore load data; a sorted build is several
-    times faster than millions of random inserts into UUID-keyed indexes, and re-adding a
-    foreign key checks every row in one join instead of one trigger per row at commit.
+    PostgreSQL their foreign keys to other HSDS tables, up to date row by row: they are
+    dropped here and created again on the way out, each in one pass over the loaded rows.
+    This is how PostgreSQL's manual ("Populating a Database") and pg_restore load data; a
+    sorted build is several times faster than millions of random inserts into UUID-keyed
+    indexes, and re-adding a foreign key checks every row in one join instead of one
+    trigger per row at commit.
 
     Call it inside the import's transaction: DDL is transactional in SQLite and PostgreSQL,
     so a failure rolls the drops back with the rows. Primary keys and unique indexes stay
@@ -212,10 +213,13 @@ def _droppable(cursor, db_table: str) -> list[tuple[str, str]]:
             [db_table],
         )
         indexes = [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall()]
+        # Only keys between HSDS tables: re-adding one locks the table it references, and
+        # a key to accounts (who verified a service) would hold up sign-ins meanwhile.
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-            [db_table],
+            "WHERE conrelid = %s::regclass AND contype = 'f' AND confrelid IN "
+            "(SELECT oid FROM pg_class WHERE relname = ANY(%s)) ORDER BY conname",
+            [db_table, sorted(m._meta.db_table for m in t.MODELS.values())],
         )
         keys = [
             (

@@ -46,6 +46,15 @@ def test_a_first_import_leaves_every_index_and_foreign_key_as_it_found_them():
     assert Service.objects.count() == 3
 
 
+def test_only_keys_between_directory_tables_are_dropped_for_a_load():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps its foreign keys (they cannot be dropped)")
+    with connection.cursor() as cursor:
+        made = [create for _, create in _droppable(cursor, Service._meta.db_table)]
+    assert any("REFERENCES directory_organization" in sql for sql in made)
+    assert not any("accounts_user" in sql for sql in made)  # who verified it: left alone
+
+
 def test_a_load_that_fails_part_way_rolls_back_the_rows_and_the_dropped_indexes(monkeypatch):
     before = schema()
     written = []
