@@ -23,7 +23,7 @@ from django.db import connection, transaction
 
 from directory import hsds_tables as t
 from directory.hsds_schema import service_errors
-from directory.hsds_write import bulk_load, empty_tables, upsert, uuid_to_db
+from directory.hsds_write import bulk_load, empty_tables, upsert
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -337,7 +337,7 @@ def _derive_location_addresses(location_ids: list[str]) -> None:
     from directory.models import Address, Location
 
     location, address = Location._meta.db_table, Address._meta.db_table
-    to_db = uuid_to_db()
+    pk = Location._meta.pk
 
     def first(column: str, length: int) -> str:
         return (
@@ -347,7 +347,7 @@ def _derive_location_addresses(location_ids: list[str]) -> None:
 
     with connection.cursor() as cursor:
         for start in range(0, len(location_ids), 500):
-            chunk = [to_db(i) for i in location_ids[start : start + 500]]
+            chunk = [pk.get_db_prep_value(i, connection) for i in location_ids[start : start + 500]]
             cursor.execute(
                 f"UPDATE {location} SET address_1 = {first('address_1', 255)}, "  # noqa: S608
                 f"city = {first('city', 120)}, postal_code = {first('postal_code', 16)} "

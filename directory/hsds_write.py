@@ -17,29 +17,14 @@ get their model defaults on insert and are left alone on update, as bulk_create 
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection, models
 from django.utils import timezone
 
 from directory import hsds_tables as t
-
-_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-def uuid_to_db() -> Callable:
-    """str -> what the backend stores for a UUIDField: the text itself on PostgreSQL, 32 hex
-    digits on SQLite (as Django writes them; canonical input takes a string fast path,
-    anything else goes through uuid.UUID)."""
-    if connection.features.has_native_uuid_field:
-        return lambda v: v  # PostgreSQL's uuid type parses (and checks) the text itself
-    return lambda v: (
-        None if v is None else v.replace("-", "") if _CANONICAL_UUID.match(v) else uuid.UUID(v).hex
-    )
-
 
 # How a checked HSDS value (schema-validated JSON; CSV converted by type) is stored: as it
 # is, or by one of a few conversions applied in upsert's inner loop. A national directory
@@ -176,19 +161,18 @@ def bulk_load(models) -> Iterator[None]:
     Call it inside the import's transaction: DDL is transactional in SQLite and PostgreSQL,
     so a failure rolls the drops back with the rows. Primary keys and unique indexes stay
     in place throughout. Other transactions wait for the tables' locks until commit."""
-    rebuild: list[str] = []
     with connection.cursor() as cursor:
-        _check_deferred_now(cursor)
-        for model in models:
-            db_table = model._meta.db_table
-            for drop, create in _droppable(cursor, db_table):
+        statements = [pair for m in models for pair in _droppable(cursor, m._meta.db_table)]
+        if statements:  # a re-import usually has none: nothing to check early or alter
+            _check_deferred_now(cursor)
+            for drop, _ in statements:
                 cursor.execute(drop)
-                rebuild.append(create)
     yield
-    with connection.cursor() as cursor:
-        _check_deferred_now(cursor)
-        for create in rebuild:
-            cursor.execute(create)
+    if statements:
+        with connection.cursor() as cursor:
+            _check_deferred_now(cursor)
+            for _, create in statements:
+                cursor.execute(create)
 
 
 def _check_deferred_now(cursor) -> None:
