@@ -1,8 +1,14 @@
 """Import an HSDS 3.0 dataset: nested JSON services, the tabular CSV form, or a zip of either.
 
-All or nothing: records are collected and checked first (schema, types, references), and
-only a clean dataset is written, in one transaction. Re-import upserts by id. Every
-rejected record is reported with its file and JSON path or CSV row, and the reason.
+All or nothing: every record is checked (schema, types, references) and the dataset is
+written in one transaction, which is rolled back if anything is rejected. Re-import upserts
+by id. Every rejected record is reported with its file and JSON path or CSV row, and the
+reason.
+
+A small dataset is checked whole before anything is written. A large one is written while
+it is read: once a table has FLUSH_EVERY new records they go to a background `Loader`, so
+the database works on one core while this thread reads on the other. Records are complete
+when first seen in the usual case; one that a later copy adds to is written again at the end.
 """
 
 from __future__ import annotations
@@ -14,16 +20,17 @@ import re
 import tempfile
 import zipfile
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 from django.db import connection, transaction
 
 from directory import hsds_tables as t
 from directory.hsds_schema import service_errors
-from directory.hsds_write import bulk_load, empty_tables, upsert
+from directory.hsds_write import Loader, bulk_load, empty_tables
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -31,6 +38,11 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 # References kept as given and not enforced (the official examples leave them dangling).
 UUID_REFERENCES = {"parent_organization_id", "parent_id", "link_id", "resource_id"}
+
+# New records of a table sent to the database at a time, once the dataset is that large.
+FLUSH_EVERY = 20_000
+# Written last, whatever the size: a location carries its first address (LOCATION_ADDRESS).
+HELD = frozenset({"location"})
 
 
 class ImportFailed(Exception):
@@ -73,6 +85,13 @@ class _Dataset:
         self.seen: dict[str, dict[str, tuple[dict, tuple | None]]] = defaultdict(dict)
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        # Records go to the database in the order first seen: per table, how many have
+        # been sent, their ids, and the ids of those sent that a later copy added to.
+        # `output` is None until the import writes anything.
+        self.sent: dict[str, int] = defaultdict(int)
+        self.sent_ids: dict[str, set[str]] = defaultdict(set)
+        self.amended: dict[str, set[str]] = defaultdict(set)
+        self.output: _Output | None = None
 
     def add(self, table: str, values: dict, where: Where) -> str | None:
         return self.put(table, {k: v for k, v in values.items() if v is not None}, where)
@@ -88,6 +107,8 @@ class _Dataset:
         if current is None:  # the usual case: first sight of this record
             rows[record_id] = values
             self.where[table][record_id] = where
+            if (len(rows) - 1) % FLUSH_EVERY == 0 and len(rows) > 1:
+                self._send(table)
             return record_id
         for key, value in values.items():
             if current.get(key, _ABSENT) == value:
@@ -102,7 +123,24 @@ class _Dataset:
                 )
                 continue
             current[key] = value
+            if record_id in self.sent_ids[table]:
+                self.amended[table].add(record_id)  # to be written again
         return record_id
+
+    def _send(self, table: str) -> None:
+        """Send the table's records not sent yet, but the one just added: a record is sent
+        once the next of its table arrives, by when its nested records are collected and
+        linked to it."""
+        if self.output is None or self.errors or table in HELD:
+            return
+        rows = self.rows[table]
+        count = len(rows) - 1 - self.sent[table]
+        self.output.loader().write(table, list(islice(reversed(rows.values()), 1, count + 1))[::-1])
+        self.sent_ids[table].update(islice(reversed(rows), 1, count + 1))
+        self.sent[table] += count
+
+    def unsent(self, table: str) -> list[dict]:
+        return list(islice(self.rows[table].values(), self.sent[table], None))
 
 
 # --- nested JSON -----------------------------------------------------------------------
@@ -148,14 +186,20 @@ def _collect(
         return None
     if seen is None:
         seen_here[record_id] = (obj, parent)
-    _collect_many(data, obj, where, many, record_id)
-    for key, child_table, own_column in one:
-        child = obj.get(key)
-        if child is not None:
-            child_id = _collect(data, child_table, child, (where, key))
-            if child_id:
-                data.put(table, {"id": record_id, own_column: child_id}, (where, key))
-    _collect_many(data, obj, where, polymorphic, record_id)
+    if many:
+        _collect_many(data, obj, where, many, record_id)
+    if one:
+        stored = data.rows[table][record_id]
+        for key, child_table, own_column in one:
+            child = obj.get(key)
+            if child is not None:
+                child_id = _collect(data, child_table, child, (where, key))
+                # Usually the object names its child already (taxonomy_term_id beside
+                # taxonomy_term): then there is nothing to add.
+                if child_id and stored.get(own_column) != child_id:
+                    data.put(table, {"id": record_id, own_column: child_id}, (where, key))
+    if polymorphic:
+        _collect_many(data, obj, where, polymorphic, record_id)
     return record_id
 
 
@@ -286,36 +330,90 @@ def _stored(model, ids: set[str]) -> set[str]:
 LOCATION_ADDRESS = (("address_1", 255), ("city", 120), ("postal_code", 16))
 
 
-def _write(data: _Dataset) -> dict[str, int]:
-    counts = {}
+class _Output:
+    """The import's transaction and Loader, begun when the first records are written."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._loading = ExitStack()
+        self._loader: Loader | None = None
+        self.empty: set = set()  # models whose tables held no rows when writing began
+        self.keys_unchecked = False
+
+    def __enter__(self) -> _Output:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.__exit__(*exc)  # commits, or on an exception rolls everything back
+
+    def loader(self) -> Loader:
+        if self._loader is None:
+            # Streamed batches reach the database in the order records are read, children
+            # often before their parents. SQLite's deferred foreign keys would then make
+            # every later parent row search its children's tables (whose indexes bulk_load
+            # has dropped) for orphans it may adopt: hours at national scale. So this
+            # connection leaves keys unchecked while it writes (PRAGMA foreign_keys, which
+            # SQLite allows only outside a transaction), and `check_keys` checks every key
+            # of the written tables in one pass before commit. Every reference has been
+            # checked in Python before anything is written to stay, too.
+            self.keys_unchecked = connection.disable_constraint_checking()
+            if self.keys_unchecked:  # and on again once the transaction is over
+                self._stack.callback(connection.enable_constraint_checking)
+            self._stack.enter_context(transaction.atomic())
+            self.empty = empty_tables(t.MODELS.values())
+            self._stack.enter_context(self._loading)
+            self._loading.enter_context(bulk_load(self.empty))
+            self._loader = self._loading.enter_context(Loader(self.empty))
+        return self._loader
+
+    def drain(self) -> None:
+        if self._loader is not None:
+            self._loader.drain()
+
+    def end_loading(self) -> None:
+        """Wait for the last batch and rebuild what bulk_load dropped."""
+        self._loading.close()
+
+    def check_keys(self, tables) -> None:
+        """Every foreign key of `tables`, checked in one pass each (SQLite's
+        foreign_key_check), if they went unchecked while loading."""
+        if self.keys_unchecked:
+            connection.check_constraints(table_names=[t.MODELS[n]._meta.db_table for n in tables])
+
+
+def _write_rest(data: _Dataset, output: _Output) -> dict[str, int]:
+    """Write what is not written yet, within the transaction output.loader() began."""
+    loader = output.loader()
     tables = [table for table in t.WRITE_ORDER if data.rows.get(table)]
-    empty = empty_tables([t.MODELS[table] for table in tables])
+    for table in tables:
+        if table not in HELD:
+            loader.write(table, data.unsent(table))
+            loader.write(
+                table, [data.rows[table][i] for i in sorted(data.amended[table])], update=True
+            )
     # With no locations stored before, every address of every location is in this dataset,
-    # so the first address is known before anything is written.
-    addresses_first = t.MODELS["location"] in empty
+    # so the first address is known before a location is written.
+    addresses_first = t.MODELS["location"] in output.empty
     if addresses_first:
         _first_addresses_onto_locations(data)
-    with bulk_load(empty):
-        for table in tables:
-            model = t.MODELS[table]
-            extensions = (
-                [c for c, _ in LOCATION_ADDRESS] if addresses_first and table == "location" else ()
-            )
-            upsert(
-                model, table, data.rows[table].values(), empty=model in empty, extensions=extensions
-            )
-            counts[table] = len(data.rows[table])
+    loader.write(
+        "location",
+        list(data.rows.get("location", {}).values()),
+        extensions=[c for c, _ in LOCATION_ADDRESS] if addresses_first else (),
+    )
+    output.end_loading()
+    output.check_keys(tables)
     # Fresh planner statistics for what was written: PostgreSQL otherwise takes a table it
     # thinks empty (it was, a moment ago) and scans it in full for each lookup that follows;
     # SQLite samples (analysis_limit) so this stays quick on a national directory.
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA analysis_limit = 1000")
-        for table in counts:
+        for table in tables:
             cursor.execute(f"ANALYZE {t.MODELS[table]._meta.db_table}")
     if not addresses_first:
         _derive_location_addresses(list(data.rows.get("location", {})))
-    return counts
+    return {table: len(data.rows[table]) for table in tables}
 
 
 def _first_addresses_onto_locations(data: _Dataset) -> None:
@@ -381,22 +479,23 @@ def import_hsds(path: Path) -> ImportReport:
 
 def _import(path: Path) -> ImportReport:
     data = _Dataset()
-    if path.suffix.lower() == ".zip":
-        with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
-            archive.extractall(tmp)  # noqa: S202 - names are checked below
-            root = Path(tmp)
-            if any(".." in Path(n).parts or Path(n).is_absolute() for n in archive.namelist()):
-                data.errors.append(f"{path.name}: the zip contains unsafe paths.")
-            else:
-                _read_tree(root, path.name, data)
-                return _finish(data)
-    elif path.is_dir():
-        _read_tree(path, path.name, data)
-    elif path.exists():
-        _read_json(path.read_text(encoding="utf-8-sig"), path.name, data)
-    else:
-        data.errors.append(f"{path}: no such file or folder.")
-    return _finish(data)
+    with _Output() as data.output:
+        if path.suffix.lower() == ".zip":
+            with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
+                archive.extractall(tmp)  # noqa: S202 - names are checked below
+                root = Path(tmp)
+                if any(".." in Path(n).parts or Path(n).is_absolute() for n in archive.namelist()):
+                    data.errors.append(f"{path.name}: the zip contains unsafe paths.")
+                else:
+                    _read_tree(root, path.name, data)
+                    return _finish(data)
+        elif path.is_dir():
+            _read_tree(path, path.name, data)
+        elif path.exists():
+            _read_json(path.read_text(encoding="utf-8-sig"), path.name, data)
+        else:
+            data.errors.append(f"{path}: no such file or folder.")
+        return _finish(data)
 
 
 def _read_tree(root: Path, label: str, data: _Dataset) -> None:
@@ -412,11 +511,13 @@ def _read_tree(root: Path, label: str, data: _Dataset) -> None:
 
 
 def _finish(data: _Dataset) -> ImportReport:
+    """Check references and write the rest, or raise ImportFailed; leaving the caller's
+    `with _Output()` then commits, or rolls back whatever was written already."""
     if not data.errors:
+        data.output.drain()  # reference checks read the database too
         _check_references(data)
     report = ImportReport(errors=data.errors, warnings=data.warnings)
     if data.errors:
         raise ImportFailed(report)
-    with transaction.atomic():
-        report.counts = _write(data)
+    report.counts = _write_rest(data, data.output)
     return report

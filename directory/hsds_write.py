@@ -1,24 +1,34 @@
-"""Fast, all-database upserts of HSDS records for the importer.
+"""Writing HSDS records for the importer, in bulk and in the background.
 
 An import of a national directory writes millions of rows (a service brings some 28
-records: its organisation, locations, addresses, phones, schedules, attributes ...). The ORM's
-bulk_create spends most of its time building model instances and preparing each value
-through each field, so rows are converted here once per column kind and written in bulk.
+records: its organisation, locations, addresses, phones, schedules, attributes ...). The ORM
+would build a model instance per row and prepare each value through each field, all in the
+one Python thread that is also reading the file. Here rows go to the database as JSON text,
+some thousands per statement, and the database takes them apart itself:
 
-A table that is empty when the import starts (a first import) is bulk-loaded: plain INSERTs
-on SQLite, COPY straight into the table on PostgreSQL, with the table's secondary indexes
-(and, on PostgreSQL, its foreign keys) dropped first and rebuilt in one pass at the end,
-inside the same transaction (see `bulk_load`). A table that already has rows gets
-`INSERT ... ON CONFLICT (id) DO UPDATE`, which SQLite (3.24+) and PostgreSQL both speak:
-SQLite through executemany; PostgreSQL through COPY into a temporary table and one
-INSERT ... SELECT. Columns socialrx adds to HSDS (visibility, capacity, verification, ...)
-get their model defaults on insert and are left alone on update, as bulk_create did.
+    INSERT INTO directory_phone (...) SELECT ... FROM json_each(?)                 -- SQLite
+    INSERT INTO directory_phone (...) SELECT ... FROM json_to_recordset(%s) AS r(...) -- PostgreSQL
+
+A `Loader` runs those statements on a thread of its own, on the import's connection and so
+inside its one transaction. Python's sqlite3 and psycopg let go of the interpreter lock while
+a statement runs, so the database's half of the work (parsing, converting, inserting) runs on
+the second core while the importer goes on reading; encoding a batch as JSON is the only cost
+left on the importer's side.
+
+A table that is empty when the import starts (a first import) is bulk-loaded: plain INSERTs,
+with its secondary indexes (and, on PostgreSQL, its foreign keys to other HSDS tables)
+dropped first and rebuilt in one pass at the end, inside the same transaction (see
+`bulk_load`). A table that already has rows gets `INSERT ... ON CONFLICT (id) DO UPDATE`,
+which SQLite (3.24+) and PostgreSQL both speak. Columns socialrx adds to HSDS (visibility,
+capacity, verification, ...) get their model defaults on insert and are left alone on update.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Iterator
+import json
+import queue
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection, models
@@ -27,9 +37,11 @@ from django.utils import timezone
 from directory import hsds_tables as t
 
 # How a checked HSDS value (schema-validated JSON; CSV converted by type) is stored: as it
-# is, or by one of a few conversions applied in upsert's inner loop. A national directory
-# has millions of values, so each kind is a plain statement, not a function call per value.
-AS_IS, UUID_HEX, BLANK, INTEGER, FIELD = "as is", "uuid hex", "blank", "integer", "field"
+# is, as 32 hex digits (SQLite's UUIDs), as "" for absent text in a NOT NULL column, or as
+# a whole number. Each is a small SQL expression over the value taken from the JSON.
+AS_IS, UUID_HEX, BLANK, INTEGER = "as is", "uuid hex", "blank", "integer"
+
+_encode = json.JSONEncoder(check_circular=False, ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _kind(field: models.Field) -> str:
@@ -43,17 +55,44 @@ def _kind(field: models.Field) -> str:
         return INTEGER
     if isinstance(target, models.CharField | models.TextField):  # Email/URL are CharFields
         return AS_IS if field.null else BLANK
-    return FIELD
+    raise TypeError(f"{field} has a type the HSDS importer does not write ({type(field)}).")
 
 
-def _plan(model, table: str, extensions=()) -> tuple[list[str], list, list[str], list]:
-    """(database columns of the HSDS fields, the fields, the other columns, and the values
-    those get on insert)."""
+def _pg_type(field: models.Field, kind: str) -> str:
+    """The type a JSON value is read as on PostgreSQL, before it is stored: text goes in as
+    text so that the column itself checks its length, as a plain INSERT does."""
+    target = field.target_field if field.is_relation else field
+    if isinstance(target, models.UUIDField):
+        return "uuid"
+    if isinstance(target, models.FloatField):
+        return "double precision"
+    return "numeric" if kind == INTEGER else "text"
+
+
+def _statement(model, table: str, *, update: bool, extensions=()) -> tuple[str, list]:
+    """The INSERT that stores a JSON array of {HSDS column: value} rows into `model`'s table,
+    and the parameters that come before the JSON (defaults of the columns socialrx adds)."""
+    sqlite = connection.vendor == "sqlite"
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    names = [t.attname(table, name) for name, _ in t.tables()[table]["fields"]]
-    fields = [by_attname[name] for name in [*names, *extensions]]
+    names = [name for name, _ in t.tables()[table]["fields"]] + list(extensions)
+    fields = [by_attname[t.attname(table, name)] for name in names[: len(names) - len(extensions)]]
+    fields += [by_attname[name] for name in extensions]
+    expressions, definitions = [], []
+    for name, field in zip(names, fields, strict=True):
+        kind = _kind(field)
+        value = f"json_extract(value, '$.{name}')" if sqlite else f'r."{name}"'
+        definitions.append(f'"{name}" {_pg_type(field, kind)}')
+        if kind == UUID_HEX:
+            value = f"lower(replace({value}, '-', ''))"
+        elif kind == BLANK:
+            value = f"coalesce({value}, '')"
+        elif kind == INTEGER:
+            value = f"CAST({value} AS INTEGER)" if sqlite else f"trunc({value})::integer"
+        if table == "service" and name == "status":
+            value = f"coalesce(nullif({value}, ''), 'active')"  # a service without one is active
+        expressions.append(value)
     columns = [f.column for f in fields]
-    extra, extra_values = [], []
+    defaults = []
     for field in model._meta.concrete_fields:
         if field.column in columns:
             continue
@@ -61,80 +100,96 @@ def _plan(model, table: str, extensions=()) -> tuple[list[str], list, list[str],
             value = timezone.now()
         else:
             value = field.get_default()
-        extra.append(field.column)
-        extra_values.append(field.get_db_prep_save(value, connection))
-    return columns, fields, extra, extra_values
-
-
-def _service_row(row: dict) -> dict:
-    """A service without a status is active."""
-    return row if row.get("status") else {**row, "status": "active"}
-
-
-def upsert(model, table: str, rows: Iterable[dict], *, empty: bool = False, extensions=()) -> None:
-    """Insert or update (by id) HSDS rows, given as {HSDS column: value} dicts. `empty` says
-    the table held no rows when this transaction began: every row is then simply inserted.
-    `extensions` names socialrx columns (model attributes) whose values the rows carry too."""
-    columns, fields, extra, extra_values = _plan(model, table, extensions)
-    names = [name for name, _ in t.tables()[table]["fields"]] + list(extensions)
-    kinds = [_kind(f) for f in fields]
-    uuids, blanks, integers = (
-        [i for i, k in enumerate(kinds) if k == kind] for kind in (UUID_HEX, BLANK, INTEGER)
+        columns.append(field.column)
+        defaults.append(field.get_db_prep_save(value, connection))
+        expressions.append("?" if sqlite else f"CAST(%s AS {field.db_type(connection)})")
+    quote = connection.ops.quote_name
+    source = (
+        "json_each(?)" if sqlite else f"json_to_recordset(%s::json) AS r({', '.join(definitions)})"
     )
-    others = [(i, f) for i, (k, f) in enumerate(zip(kinds, fields, strict=True)) if k == FIELD]
-    fix = _service_row if table == "service" else None
-
-    def values():
-        for row in rows:
-            if fix:
-                row = fix(row)
-            out = list(map(row.get, names))
-            for i in uuids:
-                if (value := out[i]) is not None:
-                    out[i] = value.replace("-", "").lower()
-            for i in blanks:
-                if out[i] is None:
-                    out[i] = ""
-            for i in integers:
-                if (value := out[i]) is not None:
-                    out[i] = int(value)
-            for i, field in others:
-                if (value := out[i]) is not None:
-                    out[i] = field.get_db_prep_save(field.to_python(value), connection)
-            out.extend(extra_values)
-            yield out
-
-    db_table = model._meta.db_table
-    all_columns = columns + extra
-    quoted = ", ".join(connection.ops.quote_name(c) for c in all_columns)
-    updates = [c for c in columns if c != "id"]
-    on_conflict = (
-        "DO UPDATE SET "
-        + ", ".join(
-            f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
-            for c in updates
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"SELECT {', '.join(expressions)} FROM {source} WHERE true"
+    )  # "WHERE true": SQLite's grammar wants it between a SELECT and ON CONFLICT
+    if update:
+        changed = [quote(c) for c in columns[: len(fields)] if c != "id"]
+        sql += " ON CONFLICT (id) " + (
+            "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in changed)
+            if changed
+            else "DO NOTHING"
         )
-        if updates
-        else "DO NOTHING"
-    )
-    if connection.vendor == "postgresql":
-        if empty:
-            with (
-                connection.cursor() as cursor,
-                cursor.cursor.copy(f"COPY {db_table} ({quoted}) FROM STDIN") as copy,
-            ):
-                for row in values():
-                    copy.write_row(row)
+    return sql, defaults
+
+
+class Loader:
+    """Writes batches of HSDS rows on a background thread, in the order given, on the
+    import's own connection (so in its transaction). Use it as a context manager: leaving
+    waits for every batch; a database error raised on the thread is raised again in the
+    caller, at its next `write`, `drain` or on leaving, and later batches are skipped.
+
+    The caller must not use the connection itself between `write` and `drain`."""
+
+    def __init__(self, empty: set) -> None:
+        self.empty = empty  # models whose tables held no rows when the import began
+        self._statements: dict[tuple, tuple[str, list]] = {}
+        # A few batches in flight: the reader never waits for the writer unless it is ahead
+        # by that much, and memory stays bounded by it.
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._raw = None
+        self._thread = threading.Thread(target=self._run, name="hsds-loader", daemon=True)
+
+    def __enter__(self) -> Loader:
+        connection.ensure_connection()
+        self._raw = connection.connection
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if kind is None:
+            self._raise()
+
+    def write(self, table: str, rows: list[dict], *, update: bool = False, extensions=()) -> None:
+        """Store `rows` (HSDS column -> value; `extensions` names socialrx columns they carry
+        too) in `table`, updating those already stored when `update` or the table had rows."""
+        self._raise()
+        if not rows:
+            return
+        model = t.MODELS[table]
+        key = (table, update or model not in self.empty, tuple(extensions))
+        if key not in self._statements:
+            self._statements[key] = _statement(model, table, update=key[1], extensions=extensions)
+        sql, defaults = self._statements[key]
+        self._queue.put((sql, [*defaults, _encode(rows)]))
+
+    def drain(self) -> None:
+        """Wait until every batch given so far is written; the connection is the caller's again."""
+        self._queue.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        if connection.vendor == "postgresql":
+            import psycopg
+
+            cursor = psycopg.Cursor(self._raw)  # server-side parameters: no quoting of the JSON
         else:
-            _copy_upsert(db_table, quoted, on_conflict, values())
-    else:
-        sql = f"INSERT INTO {db_table} ({quoted}) VALUES ({', '.join(['%s'] * len(all_columns))})"  # noqa: S608
-        if not empty:
-            # Only when rows may exist: SQLite checks the id index once more per row for
-            # an upsert, which cost a fifth of a first import.
-            sql += f" ON CONFLICT (id) {on_conflict}"
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, values())  # sqlite3 pulls the rows as it binds them
+            cursor = self._raw.cursor()  # sqlite3's own, with its "?" parameters
+        while (batch := self._queue.get()) is not None:
+            try:
+                if self._error is None:
+                    cursor.execute(*batch)
+            except BaseException as exc:  # noqa: BLE001 - handed to the importer's thread
+                self._error = exc
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+        cursor.close()
 
 
 def empty_tables(models) -> set:
@@ -219,18 +274,3 @@ def _droppable(cursor, db_table: str) -> list[tuple[str, str]]:
         [db_table],
     )
     return [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall()]
-
-
-def _copy_upsert(db_table: str, quoted: str, on_conflict: str, rows: Iterable[list]) -> None:
-    staging = f"_import_{uuid.uuid4().hex[:12]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {db_table} INCLUDING DEFAULTS)")
-        raw = cursor.cursor  # psycopg's own cursor, for COPY
-        with raw.copy(f"COPY {staging} ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"INSERT INTO {db_table} ({quoted}) SELECT {quoted} FROM {staging} "  # noqa: S608
-            f"ON CONFLICT (id) {on_conflict}"
-        )
-        cursor.execute(f"DROP TABLE {staging}")

@@ -1,25 +1,34 @@
 """How an import writes: a first import bulk-loads (indexes and foreign keys dropped and
-rebuilt in its transaction), later ones upsert; shared records are merged, first copy first."""
+rebuilt in its transaction), later ones upsert; shared records are merged, first copy first.
+Each test runs twice: with the dataset checked whole before it is written, as small ones are,
+and streamed to the database record by record while it is read, as large ones are."""
 
 import copy
+import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from directory import hsds_import
+from directory import hsds_import, hsds_write
 from directory import hsds_tables as t
-from directory.hsds_import import import_hsds
+from directory.hsds_import import ImportFailed, import_hsds
 from directory.hsds_write import _droppable
-from directory.models import Location, Organization, Service
+from directory.models import Location, Organization, Phone, Service
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds"
 ARRAY = SHARED / "derived" / "services_array.json"
+CSV_OK = SHARED / "derived" / "csv-consistent"
+NOWHERE = "00000000-0000-4000-8000-00000000dead"
 
 pytestmark = [
     pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/hsds missing"),
     pytest.mark.django_db,
+    pytest.mark.usefixtures("writes"),
 ]
 
 
@@ -57,21 +66,78 @@ def test_only_keys_between_directory_tables_are_dropped_for_a_load():
 
 def test_a_load_that_fails_part_way_rolls_back_the_rows_and_the_dropped_indexes(monkeypatch):
     before = schema()
-    written = []
-    real = hsds_import.upsert
+    real = hsds_write._statement
 
-    def fails_on_the_third_table(model, table, rows, **kwargs):
-        if len(written) == 2:
-            raise RuntimeError("disk full")
-        real(model, table, rows, **kwargs)
-        written.append(table)
+    def phones_fail(model, table, **kwargs):
+        if table == "phone":  # a real database error, on the loader's thread when streamed
+            mark = "?" if connection.vendor == "sqlite" else "%s"  # the rows' JSON
+            return f"INSERT INTO no_such_table VALUES ({mark})", []  # noqa: S608
+        return real(model, table, **kwargs)
 
-    monkeypatch.setattr(hsds_import, "upsert", fails_on_the_third_table)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(hsds_write, "_statement", phones_fail)
+    with pytest.raises(Exception, match="no_such_table"):
         import_hsds(ARRAY)
-    assert written  # some tables were loaded before the failure
     assert schema() == before
     assert not Organization.objects.exists() and not Service.objects.exists()
+
+
+def test_a_record_rejected_after_others_were_written_leaves_nothing_behind(tmp_path, writes):
+    services = json.loads(ARRAY.read_text())
+    before = schema()
+    services[-1]["phones"][0]["id"] = "not-a-uuid"  # the last record read
+    with pytest.raises(ImportFailed, match="1 record"):
+        import_hsds(write(tmp_path, services))
+    assert schema() == before
+    assert not Service.objects.exists() and not Phone.objects.exists()
+
+
+def test_a_record_a_later_copy_adds_to_is_stored_whole(tmp_path):
+    services = json.loads(ARRAY.read_text())
+    whole = copy.deepcopy(services[0]["phones"][0])
+    del services[0]["phones"][0]["extension"]  # first seen without it; streamed, it is
+    services[2]["phones"].append(whole)  # written before this copy (after services[1]'s)
+    import_hsds(write(tmp_path, services))
+    assert Phone.objects.get(pk=whole["id"]).extension == whole["extension"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keys_left_unchecked_while_streaming_are_checked_before_commit(tmp_path, monkeypatch):
+    # Outside a test transaction SQLite's key checks really are switched off for the load.
+    # Only the tabular form names parents by id; here one phone's location is made up.
+    folder = tmp_path / "csv"
+    shutil.copytree(CSV_OK, folder)
+    with (folder / "phones.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["location_id"] = NOWHERE
+    with (folder / "phones.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    monkeypatch.setattr(hsds_import, "_check_references", lambda data: None)  # only the DB's
+    with pytest.raises(IntegrityError):
+        import_hsds(folder)
+    assert not Service.objects.exists() and not Phone.objects.exists()
+    import_hsds(ARRAY)  # a good one still loads, and the checks are back on afterwards
+    assert Service.objects.count() == 3
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            assert cursor.execute("PRAGMA foreign_keys").fetchone() == (1,)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    latitude=st.floats(-90, 90, allow_nan=False, allow_subnormal=False),
+    longitude=st.floats(-180, 180, allow_nan=False, allow_subnormal=False),
+)
+def test_coordinates_survive_the_trip_through_json_exactly(tmp_path, latitude, longitude):
+    services = json.loads(ARRAY.read_text())
+    location = services[0]["service_at_locations"][0]["location"]
+    location.update(latitude=latitude, longitude=longitude)
+    import_hsds(write(tmp_path, services))
+    stored = Location.objects.get(pk=location["id"])
+    assert (stored.latitude, stored.longitude) == (latitude, longitude)
 
 
 def test_a_location_carries_its_first_address_by_id_on_first_import_and_after(tmp_path):

@@ -1,5 +1,6 @@
 """HSDS import and export: the official examples import, round-trip, and bad data is
-refused whole with a report."""
+refused whole with a report; both when the dataset is checked whole before it is written (as
+small ones are) and when it is streamed to the database while it is read (as large ones are)."""
 
 import copy
 import io
@@ -24,6 +25,7 @@ CSV_OFFICIAL = SHARED / "examples" / "csv"
 pytestmark = [
     pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/hsds missing"),
     pytest.mark.django_db,
+    pytest.mark.usefixtures("writes"),
 ]
 
 

@@ -1,0 +1,15 @@
+"""Fixtures shared by the directory's tests."""
+
+import pytest
+
+from directory import hsds_import
+
+
+@pytest.fixture(params=["checked whole", "streamed"])
+def writes(request, monkeypatch) -> str:
+    """Run a test both ways an import writes: the dataset checked whole, then written (as a
+    small one is), and streamed to the database while it is read (as a large one is; here
+    each record is sent as soon as the next of its table arrives)."""
+    if request.param == "streamed":
+        monkeypatch.setattr(hsds_import, "FLUSH_EVERY", 1)
+    return request.param
