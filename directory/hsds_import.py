@@ -303,6 +303,8 @@ def _check_references(data: _Dataset) -> None:
             named = {value for row in rows.values() if (value := row.get(column))}
             missing = named - data.rows.get(target, {}).keys()
             if missing:
+                if data.output is not None:
+                    data.output.drain()  # the loader's batches first: the connection is shared
                 missing -= _stored(t.MODELS[target], missing)
             if not missing:
                 continue
@@ -514,8 +516,7 @@ def _finish(data: _Dataset) -> ImportReport:
     """Check references and write the rest, or raise ImportFailed; leaving the caller's
     `with _Output()` then commits, or rolls back whatever was written already."""
     if not data.errors:
-        data.output.drain()  # reference checks read the database too
-        _check_references(data)
+        _check_references(data)  # while the loader catches up
     report = ImportReport(errors=data.errors, warnings=data.warnings)
     if data.errors:
         raise ImportFailed(report)

@@ -71,7 +71,7 @@ def test_a_load_that_fails_part_way_rolls_back_the_rows_and_the_dropped_indexes(
     def phones_fail(model, table, **kwargs):
         if table == "phone":  # a real database error, on the loader's thread when streamed
             mark = "?" if connection.vendor == "sqlite" else "%s"  # the rows' JSON
-            return f"INSERT INTO no_such_table VALUES ({mark})", []  # noqa: S608
+            return f"INSERT INTO no_such_table VALUES ({mark})", [], ["id"]  # noqa: S608
         return real(model, table, **kwargs)
 
     monkeypatch.setattr(hsds_write, "_statement", phones_fail)
