@@ -149,6 +149,8 @@ class Loader:
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None and self._error is None:
+            self._error = exc  # the import is failing (or interrupted): skip what is queued
         self._queue.put(None)
         self._thread.join()
         if kind is None:
