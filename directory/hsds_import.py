@@ -85,10 +85,9 @@ class _Dataset:
         self.seen: dict[str, dict[str, tuple[dict, tuple | None]]] = defaultdict(dict)
         self.errors: list[str] = []
         self.warnings: list[str] = []
-        # Records go to the database in the order first seen: per table, how many have
-        # been sent, their ids, and the ids of those sent that a later copy added to.
+        # Records go to the database in the order first seen: per table, the ids of those
+        # sent (as many as the first rows), and of those sent that a later copy added to.
         # `output` is None until the import writes anything.
-        self.sent: dict[str, int] = defaultdict(int)
         self.sent_ids: dict[str, set[str]] = defaultdict(set)
         self.amended: dict[str, set[str]] = defaultdict(set)
         self.output: _Output | None = None
@@ -133,14 +132,13 @@ class _Dataset:
         linked to it."""
         if self.output is None or self.errors or table in HELD:
             return
-        rows = self.rows[table]
-        count = len(rows) - 1 - self.sent[table]
-        self.output.loader().write(table, list(islice(reversed(rows.values()), 1, count + 1))[::-1])
-        self.sent_ids[table].update(islice(reversed(rows), 1, count + 1))
-        self.sent[table] += count
+        rows, sent = self.rows[table], self.sent_ids[table]
+        batch = list(islice(reversed(rows.items()), 1, len(rows) - len(sent)))[::-1]
+        self.output.loader().write(table, [values for _, values in batch])
+        sent.update(record_id for record_id, _ in batch)
 
     def unsent(self, table: str) -> list[dict]:
-        return list(islice(self.rows[table].values(), self.sent[table], None))
+        return list(islice(self.rows[table].values(), len(self.sent_ids[table]), None))
 
 
 # --- nested JSON -----------------------------------------------------------------------

@@ -77,16 +77,17 @@ def _statement(model, table: str, *, update: bool, extensions=()) -> tuple[str, 
     databases take them apart a sixth to a quarter faster, and they cost no more to encode."""
     sqlite = connection.vendor == "sqlite"
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    names = [name for name, _ in t.tables()[table]["fields"]] + list(extensions)
-    fields = [by_attname[t.attname(table, name)] for name in names[: len(names) - len(extensions)]]
+    hsds = [name for name, _ in t.tables()[table]["fields"]]
+    names = hsds + list(extensions)
+    fields = [by_attname[t.attname(table, name)] for name in hsds]
     fields += [by_attname[name] for name in extensions]
     expressions = []
     for i, (name, field) in enumerate(zip(names, fields, strict=True)):
         kind = _kind(field)
         # jsonb: its arrays are indexed, where json's would be scanned again for each column.
         value = f"json_extract(value, '$[{i}]')" if sqlite else f"(v->>{i})"
-        if not sqlite and _pg_type(field, kind) != "text":
-            value = f"{value}::{_pg_type(field, kind)}"
+        if not sqlite and (cast := _pg_type(field, kind)) != "text":
+            value = f"{value}::{cast}"
         if kind == UUID_HEX:
             value = f"lower(replace({value}, '-', ''))"
         elif kind == BLANK:
@@ -139,12 +140,20 @@ class Loader:
         # by that much, and memory stays bounded by it.
         self._queue: queue.Queue = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
-        self._raw = None
+        self._cursor = None
         self._thread = threading.Thread(target=self._run, name="hsds-loader", daemon=True)
 
     def __enter__(self) -> Loader:
+        # Made here, on the importer's thread: `connection` is per thread in Django, and the
+        # loader's thread must use the importer's connection, not one of its own.
         connection.ensure_connection()
-        self._raw = connection.connection
+        raw = connection.connection
+        if connection.vendor == "postgresql":
+            import psycopg
+
+            self._cursor = psycopg.Cursor(raw)  # server-side parameters: no quoting of the JSON
+        else:
+            self._cursor = raw.cursor()  # sqlite3's own, with its "?" parameters
         self._thread.start()
         return self
 
@@ -180,12 +189,7 @@ class Loader:
             raise self._error
 
     def _run(self) -> None:
-        if connection.vendor == "postgresql":
-            import psycopg
-
-            cursor = psycopg.Cursor(self._raw)  # server-side parameters: no quoting of the JSON
-        else:
-            cursor = self._raw.cursor()  # sqlite3's own, with its "?" parameters
+        cursor = self._cursor
         while (batch := self._queue.get()) is not None:
             try:
                 if self._error is None:

@@ -81,7 +81,7 @@ def test_a_load_that_fails_part_way_rolls_back_the_rows_and_the_dropped_indexes(
     assert not Organization.objects.exists() and not Service.objects.exists()
 
 
-def test_a_record_rejected_after_others_were_written_leaves_nothing_behind(tmp_path, writes):
+def test_a_record_rejected_after_others_were_written_leaves_nothing_behind(tmp_path):
     services = json.loads(ARRAY.read_text())
     before = schema()
     services[-1]["phones"][0]["id"] = "not-a-uuid"  # the last record read
