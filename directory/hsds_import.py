@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import csv
 import gc
+import io
 import json
+import math
 import re
 import tempfile
 import zipfile
@@ -26,13 +28,15 @@ from functools import cache
 from itertools import islice
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 from directory import hsds_tables as t
 from directory.hsds_schema import service_errors
 from directory.hsds_write import Loader, bulk_load, empty_tables
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CSV_ROW = re.compile(r"\.csv row \d+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -91,6 +95,10 @@ class _Dataset:
         self.sent_ids: dict[str, set[str]] = defaultdict(set)
         self.amended: dict[str, set[str]] = defaultdict(set)
         self.output: _Output | None = None
+        # Stops when a batch holds a value the database cannot; the final check reports it.
+        self.streaming = True
+        # Whether any text read may hold a NUL character (PostgreSQL's text cannot).
+        self.may_hold_nul = False
 
     def add(self, table: str, values: dict, where: Where) -> str | None:
         return self.put(table, {k: v for k, v in values.items() if v is not None}, where)
@@ -130,15 +138,106 @@ class _Dataset:
         """Send the table's records not sent yet, but the one just added: a record is sent
         once the next of its table arrives, by when its nested records are collected and
         linked to it."""
-        if self.output is None or self.errors or table in HELD:
+        if self.output is None or self.errors or table in HELD or not self.streaming:
             return
         rows, sent = self.rows[table], self.sent_ids[table]
         batch = list(islice(reversed(rows.items()), 1, len(rows) - len(sent)))[::-1]
+        if _out_of_bounds(self, table, batch):
+            self.streaming = False
+            return
         self.output.loader().write(table, [values for _, values in batch])
         sent.update(record_id for record_id, _ in batch)
 
     def unsent(self, table: str) -> list[dict]:
         return list(islice(self.rows[table].values(), len(self.sent_ids[table]), None))
+
+    def to_write(self, table: str) -> list[tuple[str, dict]]:
+        """(id, values) of the records still to be written: unsent, or amended since sent."""
+        rows = self.rows[table]
+        unsent = islice(rows.items(), len(self.sent_ids[table]), None)
+        return [*unsent, *((i, rows[i]) for i in sorted(self.amended[table]))]
+
+
+# --- what the database can hold ----------------------------------------------------------
+
+
+@cache
+def _bounds(table: str) -> tuple[tuple, tuple, tuple, tuple]:
+    """What `table`'s columns can hold that the HSDS schema leaves open: (column, most
+    characters) for bounded text, (column, lowest, highest) for whole numbers, the columns
+    of floating-point numbers, and every text column (for NUL characters)."""
+    model = t.MODELS[table]
+    lengths, ranges, floats, texts = [], [], [], []
+    for name, _ in t.tables()[table]["fields"]:
+        field = model._meta.get_field(t.attname(table, name))
+        if field.is_relation:
+            continue
+        if isinstance(field, models.CharField | models.TextField):
+            texts.append(name)
+            if field.max_length:
+                lengths.append((name, field.max_length))
+        elif isinstance(field, models.IntegerField):
+            # The same on every database (SQLite's own are wider), so that what one
+            # accepts, the other does too.
+            low, high = BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+            ranges.append((name, low, high))
+        elif isinstance(field, models.FloatField):
+            floats.append(name)
+    return tuple(lengths), tuple(ranges), tuple(floats), tuple(texts)
+
+
+def _finite(value) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # a whole number too large for a float
+        return False
+
+
+def _out_of_bounds(data: _Dataset, table: str, items: list[tuple[str, dict]]) -> bool:
+    """Report each value of `items` ((id, values) of `table`) that the schema allows but
+    the database cannot hold: too long, out of range, not finite, or holding a NUL. Each
+    column is checked in one pass over the batch, and looked at value by value only if that
+    pass finds something."""
+    lengths, ranges, floats, texts = _bounds(table)
+    found = len(data.errors)
+
+    def given(column: str) -> list:
+        return [v for _, row in items if (v := row.get(column)) is not None]
+
+    def report(column: str, wrong, reason) -> None:
+        for record_id, row in items:
+            value = row.get(column)
+            if value is not None and wrong(value):
+                where = render(data.where[table][record_id])
+                at = f"{where} column {column}" if _CSV_ROW.search(where) else f"{where}.{column}"
+                data.errors.append(f"{at}: {reason(value)}")
+
+    for column, limit in lengths:
+        values = given(column)
+        if values and max(map(len, values)) > limit:
+            report(
+                column,
+                lambda v, limit=limit: len(v) > limit,
+                lambda v, limit=limit: f"{len(v)} characters; at most {limit} fit.",
+            )
+    for column, low, high in ranges:
+        values = given(column)
+        # Stored whole (truncated toward zero), so -0.5 is stored as 0.
+        if values and not (low - 1 < min(values) and max(values) < high + 1):
+            report(
+                column,
+                lambda v, low=low, high=high: not low - 1 < v < high + 1,
+                lambda v, low=low, high=high: f"{v} is not between {low} and {high}.",
+            )
+    for column in floats:
+        values = given(column)
+        if values and not _finite(sum(values)):  # inf or nan anywhere makes the sum so
+            report(column, lambda v: not _finite(v), lambda v: f"{v} is not a finite number.")
+    if data.may_hold_nul:
+        for column in texts:
+            if any("\x00" in v for v in given(column)):
+                report(column, lambda v: "\x00" in v, lambda v: "contains a NUL character.")
+    return len(data.errors) > found
 
 
 # --- nested JSON -----------------------------------------------------------------------
@@ -211,6 +310,8 @@ def _collect_many(data: _Dataset, obj: dict, where: Where, many: tuple, record_i
 
 
 def _read_json(text: str, name: str, data: _Dataset) -> None:
+    # PostgreSQL's text cannot hold NUL; JSON can only spell it escaped.
+    data.may_hold_nul |= "\\u0000" in text
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -250,7 +351,9 @@ def _read_csv_dir(folder: Path, data: _Dataset) -> None:
         if spec["path"] not in present:
             continue
         with (folder / spec["path"]).open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+            text = handle.read()
+            data.may_hold_nul |= "\x00" in text
+            reader = csv.DictReader(io.StringIO(text, newline=""))
             unknown = set(reader.fieldnames or []) - {n for n, _ in spec["fields"]}
             if unknown:
                 data.errors.append(f"{spec['path']}: unknown column(s) {sorted(unknown)}.")
@@ -513,6 +616,8 @@ def _read_tree(root: Path, label: str, data: _Dataset) -> None:
 def _finish(data: _Dataset) -> ImportReport:
     """Check references and write the rest, or raise ImportFailed; leaving the caller's
     `with _Output()` then commits, or rolls back whatever was written already."""
+    for table in list(data.rows):
+        _out_of_bounds(data, table, data.to_write(table))
     if not data.errors:
         _check_references(data)  # while the loader catches up
     report = ImportReport(errors=data.errors, warnings=data.warnings)

@@ -3,6 +3,7 @@ refused whole with a report; both when the dataset is checked whole before it is
 small ones are) and when it is streamed to the database while it is read (as large ones are)."""
 
 import copy
+import csv
 import io
 import json
 import shutil
@@ -112,6 +113,34 @@ def test_a_corrupted_file_is_rejected_whole_with_paths_and_reasons(tmp_path):
     assert json.dumps(services_as_json(), sort_keys=True) == before
 
 
+def test_values_the_database_cannot_hold_are_reported_not_raised(tmp_path):
+    """Schema-valid but too long, out of range, not finite or holding a NUL: each is a
+    report naming its JSON path, on every database, and nothing is written."""
+    import_hsds(ARRAY)
+    before = json.dumps(services_as_json(), sort_keys=True)
+    services = json.loads(ARRAY.read_text())
+    services[0]["name"] = "x" * 256
+    services[1]["minimum_age"] = -3
+    services[1]["maximum_age"] = 40_000
+    services[2]["phones"][0]["description"] = "ring\u0000twice"
+    location = services[0]["service_at_locations"][0]["location"]
+    location["name"] = "n" * 256
+    path = tmp_path / "bounds.json"
+    location["latitude"] = float("inf")  # written as Infinity, which Python's json reads
+    path.write_text(json.dumps(services))
+    with pytest.raises(ImportFailed) as exc:
+        import_hsds(path)
+    errors = exc.value.report.errors
+    assert "bounds.json$[0].name: 256 characters; at most 255 fit." in errors
+    assert "bounds.json$[1].minimum_age: -3 is not between 0 and 32767." in errors
+    assert "bounds.json$[1].maximum_age: 40000 is not between 0 and 32767." in errors
+    assert "bounds.json$[2].phones[0].description: contains a NUL character." in errors
+    at = "bounds.json$[0].service_at_locations[0].location"
+    assert f"{at}.name: 256 characters; at most 255 fit." in errors
+    assert f"{at}.latitude: inf is not a finite number." in errors
+    assert json.dumps(services_as_json(), sort_keys=True) == before
+
+
 def test_malformed_json_is_reported_not_raised(tmp_path):
     path = tmp_path / "bad.json"
     path.write_text("{not json")
@@ -149,6 +178,29 @@ def test_a_csv_reference_that_is_not_a_uuid_is_reported_even_where_not_enforced(
     with pytest.raises(ImportFailed) as exc:
         import_hsds(folder)
     assert exc.value.report.errors == ["attributes.csv row 2: ['link_id'] must be UUIDs."]
+    assert not Service.objects.exists()
+
+
+def test_csv_values_the_database_cannot_hold_are_reported_by_row_and_column(tmp_path):
+    folder = tmp_path / "csv"
+    shutil.copytree(CSV_OK, folder)
+    services = folder / "services.csv"
+    with services.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["name"] = "x" * 300
+    rows[0]["minimum_age"] = "1e6"
+    rows[0]["alert"] = "closed\x00for refit"
+    with services.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(ImportFailed) as exc:
+        import_hsds(folder)
+    assert sorted(exc.value.report.errors) == [
+        "services.csv row 2 column alert: contains a NUL character.",
+        "services.csv row 2 column minimum_age: 1000000.0 is not between 0 and 32767.",
+        "services.csv row 2 column name: 300 characters; at most 255 fit.",
+    ]
     assert not Service.objects.exists()
 
 
