@@ -13,10 +13,10 @@ when first seen in the usual case; one that a later copy adds to is written agai
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
-import json
 import math
 import re
 import tempfile
@@ -28,6 +28,7 @@ from functools import cache
 from itertools import islice
 from pathlib import Path
 
+import orjson
 from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
@@ -309,12 +310,14 @@ def _collect_many(data: _Dataset, obj: dict, where: Where, many: tuple, record_i
                 _collect(data, child_table, child, (where, key, i), link)
 
 
-def _read_json(text: str, name: str, data: _Dataset) -> None:
+def _read_json(raw: bytes, name: str, data: _Dataset) -> None:
     # PostgreSQL's text cannot hold NUL; JSON can only spell it escaped.
-    data.may_hold_nul |= "\\u0000" in text
+    data.may_hold_nul |= b"\\u0000" in raw
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
+        # orjson: strict RFC 8259 JSON (no NaN, no numbers beyond a double), UTF-8 checked,
+        # parsed from the bytes in under half the time of the json module from text.
+        document = orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
+    except orjson.JSONDecodeError as exc:
         data.errors.append(f"{name}: not valid JSON ({exc}).")
         return
     services = document if isinstance(document, list) else [document]
@@ -595,7 +598,7 @@ def _import(path: Path) -> ImportReport:
         elif path.is_dir():
             _read_tree(path, path.name, data)
         elif path.exists():
-            _read_json(path.read_text(encoding="utf-8-sig"), path.name, data)
+            _read_json(path.read_bytes(), path.name, data)
         else:
             data.errors.append(f"{path}: no such file or folder.")
         return _finish(data)
@@ -608,7 +611,7 @@ def _read_tree(root: Path, label: str, data: _Dataset) -> None:
     elif jsons:
         for file in jsons:
             if file.name != "datapackage.json":
-                _read_json(file.read_text(encoding="utf-8-sig"), file.name, data)
+                _read_json(file.read_bytes(), file.name, data)
     else:
         data.errors.append(f"{label}: no .json or .csv files at its top level.")
 

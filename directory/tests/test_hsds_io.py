@@ -2,6 +2,7 @@
 refused whole with a report; both when the dataset is checked whole before it is written (as
 small ones are) and when it is streamed to the database while it is read (as large ones are)."""
 
+import codecs
 import copy
 import csv
 import io
@@ -114,8 +115,8 @@ def test_a_corrupted_file_is_rejected_whole_with_paths_and_reasons(tmp_path):
 
 
 def test_values_the_database_cannot_hold_are_reported_not_raised(tmp_path):
-    """Schema-valid but too long, out of range, not finite or holding a NUL: each is a
-    report naming its JSON path, on every database, and nothing is written."""
+    """Schema-valid but too long, out of range or holding a NUL: each is a report naming
+    its JSON path, on every database, and nothing is written."""
     import_hsds(ARRAY)
     before = json.dumps(services_as_json(), sort_keys=True)
     services = json.loads(ARRAY.read_text())
@@ -126,7 +127,6 @@ def test_values_the_database_cannot_hold_are_reported_not_raised(tmp_path):
     location = services[0]["service_at_locations"][0]["location"]
     location["name"] = "n" * 256
     path = tmp_path / "bounds.json"
-    location["latitude"] = float("inf")  # written as Infinity, which Python's json reads
     path.write_text(json.dumps(services))
     with pytest.raises(ImportFailed) as exc:
         import_hsds(path)
@@ -137,16 +137,26 @@ def test_values_the_database_cannot_hold_are_reported_not_raised(tmp_path):
     assert "bounds.json$[2].phones[0].description: contains a NUL character." in errors
     at = "bounds.json$[0].service_at_locations[0].location"
     assert f"{at}.name: 256 characters; at most 255 fit." in errors
-    assert f"{at}.latitude: inf is not a finite number." in errors
     assert json.dumps(services_as_json(), sort_keys=True) == before
 
 
-def test_malformed_json_is_reported_not_raised(tmp_path):
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b'{"id": NaN}', b'[{"latitude": 1e400}]', b'{"name": "caf\xe9"}'],
+    ids=["syntax", "NaN", "beyond a double", "not UTF-8"],
+)
+def test_malformed_json_is_reported_not_raised(tmp_path, content):
     path = tmp_path / "bad.json"
-    path.write_text("{not json")
+    path.write_bytes(content)
     with pytest.raises(ImportFailed) as exc:
         import_hsds(path)
-    assert "not valid JSON" in exc.value.report.errors[0]
+    assert exc.value.report.errors[0].startswith("bad.json: not valid JSON (")
+
+
+def test_a_json_file_may_start_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(codecs.BOM_UTF8 + ARRAY.read_bytes())
+    assert import_hsds(path).counts["service"] == 3
 
 
 def test_the_consistent_csv_imports():
@@ -190,13 +200,16 @@ def test_csv_values_the_database_cannot_hold_are_reported_by_row_and_column(tmp_
     rows[0]["name"] = "x" * 300
     rows[0]["minimum_age"] = "1e6"
     rows[0]["alert"] = "closed\x00for refit"
-    with services.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(services, rows)
+    locations = folder / "locations.csv"
+    with locations.open(newline="") as handle:
+        places = list(csv.DictReader(handle))
+    places[0]["latitude"] = "inf"  # Python's float() reads it
+    write_csv(locations, places)
     with pytest.raises(ImportFailed) as exc:
         import_hsds(folder)
     assert sorted(exc.value.report.errors) == [
+        "locations.csv row 2 column latitude: inf is not a finite number.",
         "services.csv row 2 column alert: contains a NUL character.",
         "services.csv row 2 column minimum_age: 1000000.0 is not between 0 and 32767.",
         "services.csv row 2 column name: 300 characters; at most 255 fit.",
@@ -243,3 +256,10 @@ def test_the_commands_report_and_fail_cleanly(tmp_path):
     call_command("export_hsds", str(tmp_path / "new" / "dir"), stdout=out)
     assert (tmp_path / "new" / "dir" / "services.csv").exists()
     shutil.rmtree(tmp_path / "new")
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
