@@ -383,48 +383,62 @@ def _convert(value: str, kind: str, where: str, data: _Dataset):
 def _read_csv_dir(folder: Path, data: _Dataset) -> None:
     present = {p.name for p in folder.glob("*.csv")}
     for table, spec in t.tables().items():
-        if spec["path"] not in present:
+        name = spec["path"]
+        if name not in present:
             continue
-        with (folder / spec["path"]).open(encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
-            data.may_hold_nul |= "\x00" in text
-            reader = csv.DictReader(io.StringIO(text, newline=""))
-            unknown = set(reader.fieldnames or []) - {n for n, _ in spec["fields"]}
-            if unknown:
-                data.errors.append(f"{spec['path']}: unknown column(s) {sorted(unknown)}.")
-                continue
-            types = dict(spec["fields"])
-            references = {c for c, _ in spec["foreign_keys"]} | UUID_REFERENCES
-            for line, row in enumerate(reader, start=2):
-                where = f"{spec['path']} row {line}"
-                empty = [c for c in spec["required"] if not (row.get(c) or "").strip()]
-                # A missing id or reference is an error. An empty required text column is
-                # kept as "" with a warning: CSV cannot tell "" from absent, and real data
-                # (and our own export of it) has organisations with empty descriptions.
-                missing = [c for c in empty if c == "id" or c in references]
-                if missing:
-                    data.errors.append(f"{where}: required column(s) {missing} are empty.")
-                    continue
-                if empty:
-                    data.warnings.append(f"{where}: required column(s) {empty} are empty.")
-                malformed = [
-                    c
-                    for c in references | {"id"}
-                    if (row.get(c) or "").strip() and not _UUID.match(row[c].strip())
-                ]
-                if malformed:
-                    data.errors.append(f"{where}: {sorted(malformed)} must be UUIDs.")
-                    continue
-                values = {
-                    c: _convert(v or "", types[c], f"{where} column {c}", data)
-                    for c, v in row.items()
-                }
-                for column in empty:
-                    values[column] = ""
-                for column in references | {"id"}:
-                    if values.get(column):
-                        values[column] = values[column].strip()
-                data.add(table, values, where)
+        try:
+            text = (folder / name).read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            data.errors.append(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}).")
+            continue
+        data.may_hold_nul |= "\x00" in text
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            _read_csv_rows(reader, table, spec, data)
+        except csv.Error as exc:  # a field over the csv module's size limit, say
+            at = f"the record after line {reader.line_num}"  # lines read before it failed
+            data.errors.append(f"{name}, {at}: not valid CSV ({exc}).")
+
+
+def _read_csv_rows(reader: csv.DictReader, table: str, spec: dict, data: _Dataset) -> None:
+    unknown = set(reader.fieldnames or []) - {n for n, _ in spec["fields"]}
+    if unknown:
+        data.errors.append(f"{spec['path']}: unknown column(s) {sorted(unknown)}.")
+        return
+    types = dict(spec["fields"])
+    references = {c for c, _ in spec["foreign_keys"]} | UUID_REFERENCES
+    for line, row in enumerate(reader, start=2):
+        where = f"{spec['path']} row {line}"
+        if None in row:  # csv.DictReader's key for cells beyond the header's columns
+            data.errors.append(f"{where}: {len(row[None])} more cell(s) than columns.")
+            continue
+        empty = [c for c in spec["required"] if not (row.get(c) or "").strip()]
+        # A missing id or reference is an error. An empty required text column is
+        # kept as "" with a warning: CSV cannot tell "" from absent, and real data
+        # (and our own export of it) has organisations with empty descriptions.
+        missing = [c for c in empty if c == "id" or c in references]
+        if missing:
+            data.errors.append(f"{where}: required column(s) {missing} are empty.")
+            continue
+        if empty:
+            data.warnings.append(f"{where}: required column(s) {empty} are empty.")
+        malformed = [
+            c
+            for c in references | {"id"}
+            if (row.get(c) or "").strip() and not _UUID.match(row[c].strip())
+        ]
+        if malformed:
+            data.errors.append(f"{where}: {sorted(malformed)} must be UUIDs.")
+            continue
+        values = {
+            c: _convert(v or "", types[c], f"{where} column {c}", data) for c, v in row.items()
+        }
+        for column in empty:
+            values[column] = ""
+        for column in references | {"id"}:
+            if values.get(column):
+                values[column] = values[column].strip()
+        data.add(table, values, where)
 
 
 # --- checking and writing ----------------------------------------------------------------

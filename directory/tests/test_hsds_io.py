@@ -217,6 +217,30 @@ def test_csv_values_the_database_cannot_hold_are_reported_by_row_and_column(tmp_
     assert not Service.objects.exists()
 
 
+def test_csv_files_that_are_not_text_or_not_csv_are_reported(tmp_path):
+    folder = tmp_path / "csv"
+    shutil.copytree(CSV_OK, folder)
+    with (folder / "services.csv").open("ab") as handle:
+        handle.write(b"caf\xe9\n")  # Latin-1, not UTF-8
+    phones = folder / "phones.csv"
+    lines = phones.read_text().splitlines()
+    phones.write_text("\n".join([lines[0], lines[1] + ",extra", *lines[2:]]) + "\n")
+    organizations = folder / "organizations.csv"
+    lines = organizations.read_text().splitlines()
+    huge = "x" * (csv.field_size_limit() + 1)
+    organizations.write_text("\n".join([lines[0], lines[1].replace(",", f",{huge}", 1)]) + "\n")
+    with pytest.raises(ImportFailed) as exc:
+        import_hsds(folder)
+    errors = exc.value.report.errors
+    assert any(e.startswith("services.csv: not UTF-8 text (") for e in errors)
+    assert "phones.csv row 2: 1 more cell(s) than columns." in errors
+    assert any(
+        e.startswith("organizations.csv, the record after line 1: not valid CSV (field")
+        for e in errors
+    )
+    assert not Service.objects.exists()
+
+
 def test_export_import_export_is_lossless_in_both_forms(tmp_path):
     import_hsds(ARRAY)
     first = tmp_path / "first.json"
