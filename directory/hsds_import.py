@@ -143,8 +143,8 @@ class _Dataset:
             return
         rows, sent = self.rows[table], self.sent_ids[table]
         batch = list(islice(reversed(rows.items()), 1, len(rows) - len(sent)))[::-1]
-        if _out_of_bounds(self, table, batch):
-            self.streaming = False
+        if _bound_errors(self, table, batch):
+            self.streaming = False  # the final check reports them, with the rest
             return
         self.output.loader().write(table, [values for _, values in batch])
         sent.update(record_id for record_id, _ in batch)
@@ -223,13 +223,13 @@ def _finite(value) -> bool:
         return False
 
 
-def _out_of_bounds(data: _Dataset, table: str, items: list[tuple[str, dict]]) -> bool:
-    """Report each value of `items` ((id, values) of `table`) that the schema allows but
-    the database cannot hold: too long, out of range, not finite, or holding a NUL. Each
-    column is checked in one pass over the batch, and looked at value by value only if that
-    pass finds something."""
+def _bound_errors(data: _Dataset, table: str, items: list[tuple[str, dict]]) -> list[str]:
+    """A report line for each value of `items` ((id, values) of `table`) that the schema
+    allows but the database cannot hold: too long, out of range, not finite, not a UUID, or
+    holding a NUL. Each column is checked in one pass over the batch, and looked at value by
+    value only if that pass finds something."""
     lengths, ranges, floats, texts, uuids = _bounds(table)
-    found = len(data.errors)
+    errors = []
 
     def given(column: str) -> list:
         return [v for _, row in items if (v := row.get(column)) is not None]
@@ -240,7 +240,7 @@ def _out_of_bounds(data: _Dataset, table: str, items: list[tuple[str, dict]]) ->
             if value is not None and wrong(value):
                 where = render(data.where[table][record_id])
                 at = f"{where} column {column}" if _CSV_ROW.search(where) else f"{where}.{column}"
-                data.errors.append(f"{at}: {reason(value)}")
+                errors.append(f"{at}: {reason(value)}")
 
     for column, limit in lengths:
         values = given(column)
@@ -270,7 +270,7 @@ def _out_of_bounds(data: _Dataset, table: str, items: list[tuple[str, dict]]) ->
         for column in texts:
             if any("\x00" in v for v in given(column)):
                 report(column, lambda v: "\x00" in v, lambda v: "contains a NUL character.")
-    return len(data.errors) > found
+    return errors
 
 
 # --- nested JSON -----------------------------------------------------------------------
@@ -666,7 +666,7 @@ def _finish(data: _Dataset) -> ImportReport:
     """Check references and write the rest, or raise ImportFailed; leaving the caller's
     `with _Output()` then commits, or rolls back whatever was written already."""
     for table in list(data.rows):
-        _out_of_bounds(data, table, data.to_write(table))
+        data.errors.extend(_bound_errors(data, table, data.to_write(table)))
     if not data.errors:
         _check_references(data)  # while the loader catches up
     report = ImportReport(errors=data.errors, warnings=data.warnings)

@@ -137,6 +137,7 @@ def test_values_the_database_cannot_hold_are_reported_not_raised(tmp_path):
     assert "bounds.json$[2].phones[0].description: contains a NUL character." in errors
     at = "bounds.json$[0].service_at_locations[0].location"
     assert f"{at}.name: 256 characters; at most 255 fit." in errors
+    assert len(errors) == len(set(errors)) == 5  # each once, when streamed too
     assert json.dumps(services_as_json(), sort_keys=True) == before
 
 
