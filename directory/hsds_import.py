@@ -425,7 +425,7 @@ def _read_csv_rows(reader: csv.DictReader, table: str, spec: dict, data: _Datase
         malformed = [
             c
             for c in references | {"id"}
-            if (row.get(c) or "").strip() and not _UUID.match(row[c].strip())
+            if (row.get(c) or "").strip() and not _is_uuid(row[c].strip())
         ]
         if malformed:
             data.errors.append(f"{where}: {sorted(malformed)} must be UUIDs.")
