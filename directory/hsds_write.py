@@ -19,7 +19,7 @@ left on the importer's side.
 A table that is empty when the import starts (a first import) is bulk-loaded: plain INSERTs,
 with its secondary indexes (and, on PostgreSQL, its foreign keys to other HSDS tables)
 dropped first and rebuilt in one pass at the end, inside the same transaction (see
-`bulk_load`). A table that already has rows gets `INSERT ... ON CONFLICT (id) DO UPDATE`,
+`drop_for_bulk_load`). A table that already has rows gets `INSERT ... ON CONFLICT (id) DO UPDATE`,
 which SQLite (3.24+) and PostgreSQL both speak. Columns socialrx adds to HSDS (visibility,
 capacity, verification, ...) get their model defaults on insert and are left alone on update.
 """
@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import orjson
 from django.db import connection, models
@@ -145,6 +143,7 @@ class Loader:
         self._queue: queue.Queue = queue.Queue(maxsize=16)
         self._error: BaseException | None = None
         self._cursor = None
+        self._as_django_error = connection.wrap_database_errors  # the importer's connection
         self._thread = threading.Thread(target=self._run, name="hsds-loader", daemon=True)
 
     def __enter__(self) -> Loader:
@@ -183,6 +182,11 @@ class Loader:
         values = [list(map(row.get, names)) for row in rows]
         self._queue.put((sql, [*defaults, _encode(values)]))
 
+    def execute(self, sql: str) -> None:
+        """Run `sql` (without parameters) after the batches given so far."""
+        self._raise()
+        self._queue.put((sql, ()))
+
     def drain(self) -> None:
         """Wait until every batch given so far is written; the connection is the caller's again."""
         self._queue.join()
@@ -190,7 +194,8 @@ class Loader:
 
     def _raise(self) -> None:
         if self._error is not None:
-            raise self._error
+            with self._as_django_error:  # psycopg's or sqlite3's own, as django.db's
+                raise self._error
 
     def _run(self) -> None:
         cursor = self._cursor
@@ -217,40 +222,38 @@ def empty_tables(models) -> set:
     return found
 
 
-@contextmanager
-def bulk_load(models) -> Iterator[None]:
-    """Load the (empty) tables of `models` without keeping their secondary indexes, and on
-    PostgreSQL their foreign keys to other HSDS tables, up to date row by row: they are
-    dropped here and created again on the way out, each in one pass over the loaded rows.
-    This is how PostgreSQL's manual ("Populating a Database") and pg_restore load data; a
-    sorted build is several times faster than millions of random inserts into UUID-keyed
-    indexes, and re-adding a foreign key checks every row in one join instead of one
-    trigger per row at commit.
+def drop_for_bulk_load(models) -> list[str]:
+    """Prepare the (empty) tables of `models` to be loaded without keeping their secondary
+    indexes, and on PostgreSQL their foreign keys to other HSDS tables, up to date row by
+    row: drop them, and return the statements that create them again, each in one pass over
+    the loaded rows, for the caller to run once the rows are in (on the Loader, after the
+    last batch). This is how PostgreSQL's manual ("Populating a Database") and pg_restore
+    load data; a sorted build is several times faster than millions of random inserts into
+    UUID-keyed indexes, and re-adding a foreign key checks every row in one join instead of
+    one trigger per row at commit.
 
     Call it inside the import's transaction: DDL is transactional in SQLite and PostgreSQL,
     so a failure rolls the drops back with the rows. Primary keys and unique indexes stay
     in place throughout. Other transactions wait for the tables' locks until commit."""
     with connection.cursor() as cursor:
         statements = [pair for m in models for pair in _droppable(cursor, m._meta.db_table)]
-        if statements:  # a re-import usually has none: nothing to check early or alter
-            _check_deferred_now(cursor)
-            for drop, _ in statements:
-                cursor.execute(drop)
-    yield
-    if statements:
-        with connection.cursor() as cursor:
-            _check_deferred_now(cursor)
-            for _, create in statements:
-                cursor.execute(create)
+        if not statements:  # a re-import usually has none: nothing to check early or alter
+            return []
+        for check in _deferred_now():
+            cursor.execute(check)
+        for drop, _ in statements:
+            cursor.execute(drop)
+    return [*_deferred_now(), *(create for _, create in statements)]
 
 
-def _check_deferred_now(cursor) -> None:
+def _deferred_now() -> list[str]:
     """PostgreSQL will not alter a table whose deferred foreign-key checks are still pending
     in this transaction (rows written just before, by the caller or by an upsert into a
-    table that was not empty). Run those checks now, as commit would, and go on deferring."""
+    table that was not empty). These statements run those checks now, as commit would, and
+    go on deferring."""
     if connection.vendor == "postgresql":
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        return ["SET CONSTRAINTS ALL IMMEDIATE", "SET CONSTRAINTS ALL DEFERRED"]
+    return []
 
 
 def _droppable(cursor, db_table: str) -> list[tuple[str, str]]:

@@ -9,7 +9,9 @@ from directory import hsds_import
 def writes(request, monkeypatch) -> str:
     """Run a test both ways an import writes: the dataset checked whole, then written (as a
     small one is), and streamed to the database while it is read (as a large one is; here
-    each record is sent as soon as the next of its table arrives)."""
+    each record is sent as soon as the next of its table arrives, and a JSON array is
+    parsed a service at a time)."""
     if request.param == "streamed":
         monkeypatch.setattr(hsds_import, "FLUSH_EVERY", 1)
+        monkeypatch.setattr(hsds_import, "PIECE", 1)
     return request.param

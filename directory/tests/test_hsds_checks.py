@@ -1,11 +1,17 @@
-"""The importer's whole-batch checks agree with checking value by value."""
+"""The importer's whole-batch checks agree with checking value by value, and a JSON array
+read in pieces is the array read whole."""
 
+import json
 import uuid
+from itertools import chain
 
+import orjson
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from directory.hsds_import import _all_uuids, _is_uuid
+from directory import hsds_import
+from directory.hsds_import import _all_uuids, _array_span, _is_uuid, _pieces
 
 uuids = st.uuids().map(str)
 cased = st.tuples(uuids, st.booleans()).map(lambda p: p[0].upper() if p[1] else p[0])
@@ -37,3 +43,85 @@ def test_the_batch_check_takes_whole_uuids_only():
     assert not _all_uuids([good[:35] + "-"])
     assert not _all_uuids([good, 7])
     assert not _all_uuids(["é" * 36])
+
+
+# JSON values whose strings are full of what a cut must not fall inside.
+awkward_text = st.text(alphabet=st.sampled_from('ab ,[]{}:"\\\n\u00e9\U0001f600'), max_size=12)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | awkward_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(awkward_text, inner, max_size=4),
+    max_leaves=12,
+)
+layouts = st.sampled_from(
+    [
+        orjson.dumps,
+        lambda v: json.dumps(v, indent=2).encode(),
+        lambda v: b" \r\n" + json.dumps(v, separators=(" , ", " : ")).encode() + b"\n\t",
+    ]
+)
+
+
+def read_in_pieces(raw: bytes, size: int, seek: int = 1 << 20) -> list:
+    return list(chain.from_iterable(pieces(raw, size, seek)))
+
+
+def pieces(raw: bytes, size: int, seek: int) -> list[list]:
+    span = _array_span(raw)
+    assert span is not None
+    kept = hsds_import.PIECE, hsds_import.SEEK
+    hsds_import.PIECE, hsds_import.SEEK = size, seek
+    try:
+        return list(_pieces(raw, *span))
+    finally:
+        hsds_import.PIECE, hsds_import.SEEK = kept
+
+
+@given(st.lists(json_values, max_size=12), layouts, st.integers(0, 64))
+def test_an_array_read_in_pieces_is_the_array(elements, layout, size):
+    assert read_in_pieces(layout(elements), size) == orjson.loads(layout(elements))
+
+
+@given(
+    st.lists(json_values, min_size=1, max_size=8),
+    st.integers(0, 10_000),
+    st.sampled_from([b"", b",", b"[", b"]", b"{", b"}", b'"', b"\\", b" ", b"x"]),
+    st.integers(0, 32),
+)
+def test_a_broken_array_fails_in_pieces_as_it_does_whole(elements, at, put, size):
+    raw = orjson.dumps(elements)
+    at = 1 + at % (len(raw) - 2)  # inside the brackets, so that it stays an array
+    broken = raw[:at] + put + raw[at + 1 :]  # one byte replaced, or removed
+    try:
+        whole = orjson.loads(broken)
+    except orjson.JSONDecodeError as exc:
+        with pytest.raises(orjson.JSONDecodeError) as caught:
+            read_in_pieces(broken, size)
+        assert str(caught.value) == str(exc)  # the whole document's line and column
+    else:
+        assert read_in_pieces(broken, size) == whole
+
+
+def test_an_unmatched_bracket_in_a_string_stops_the_cutting_not_the_reading():
+    elements = [{"a": 1}, {"b": "[:"}, {"c": 2}, {"d": 3}]
+    raw = orjson.dumps(elements)
+    assert pieces(raw, 1, 1 << 20) == [[{"a": 1}], [{"b": "[:"}, {"c": 2}, {"d": 3}]]
+    assert pieces(raw, 1, 4) == [[{"a": 1}], [{"b": "[:"}, {"c": 2}, {"d": 3}]]
+
+
+@pytest.mark.parametrize(
+    ("raw", "span"),
+    [
+        (b"[]", (1, 1)),
+        (b" [1] \n", (2, 3)),
+        (b"{}", None),
+        (b"", None),
+        (b"[", None),
+        (b"1]", None),
+    ],
+)
+def test_only_an_array_is_read_in_pieces(raw, span):
+    assert _array_span(raw) == span

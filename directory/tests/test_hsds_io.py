@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from directory import hsds_import
 from directory.hsds_export import export_hsds, services_as_json
 from directory.hsds_import import ImportFailed, import_hsds
 from directory.models import Attribute, Organization, Phone, Service, TaxonomyTerm
@@ -152,6 +153,20 @@ def test_malformed_json_is_reported_not_raised(tmp_path, content):
     with pytest.raises(ImportFailed) as exc:
         import_hsds(path)
     assert exc.value.report.errors[0].startswith("bad.json: not valid JSON (")
+
+
+def test_records_read_before_a_json_fault_are_reported_after_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(hsds_import, "PIECE", 1)  # a service at a time, as a large file is
+    services = json.loads(ARRAY.read_text())
+    services[0]["name"] = 7
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps(services)[:-1] + ", ]")  # a comma before nothing, at the end
+    with pytest.raises(ImportFailed) as exc:
+        import_hsds(path)
+    first, *rest = exc.value.report.errors
+    assert first.startswith("cut.json: not valid JSON (")
+    assert [e for e in rest if e.startswith("cut.json$[0].name: ")]
+    assert not Service.objects.exists()
 
 
 def test_a_json_file_may_start_with_a_byte_order_mark(tmp_path):
