@@ -48,6 +48,9 @@ UUID_REFERENCES = {"parent_organization_id", "parent_id", "link_id", "resource_i
 
 # New records of a table sent to the database at a time, once the dataset is that large.
 FLUSH_EVERY = 20_000
+# Records nested as one object that others name (an organisation, a location, a taxonomy
+# term): those whose identical copies recur, under every service or attribute that names them.
+SHARED = frozenset(child for nested in t.ONE.values() for _, child, _ in nested)
 # Written last, whatever the size: a location carries its first address (LOCATION_ADDRESS).
 HELD = frozenset({"location"})
 
@@ -87,8 +90,10 @@ class _Dataset:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, dict]] = defaultdict(dict)
         self.where: dict[str, dict[str, Where]] = defaultdict(dict)
-        # table -> id -> (the nested object first collected, its parent link): a later copy
-        # equal to it adds nothing, so it is skipped without walking it again.
+        # table -> id -> (the nested object first collected, its parent link), for SHARED
+        # tables: a later copy equal to it adds nothing, so it is skipped without walking it
+        # again. Other records rarely recur; keeping theirs would keep the whole parsed file
+        # (a service's object holds everything nested in it): 1.2 GB more at 100,000 services.
         self.seen: dict[str, dict[str, tuple[dict, tuple | None]]] = defaultdict(dict)
         self.errors: list[str] = []
         self.warnings: list[str] = []
@@ -324,7 +329,7 @@ def _collect(
     record_id = data.put(table, values, where)
     if record_id is None:
         return None
-    if seen is None:
+    if seen is None and table in SHARED:
         seen_here[record_id] = (obj, parent)
     if many:
         _collect_many(data, obj, where, many, record_id)

@@ -47,6 +47,16 @@ def write(tmp_path, services, name="services.json") -> Path:
     return path
 
 
+def nested(value, key: str) -> list[dict]:
+    """Every object in the arrays named `key` anywhere in `value`."""
+    if isinstance(value, list):
+        return [found for item in value for found in nested(item, key)]
+    if isinstance(value, dict):
+        here = value.get(key) if isinstance(value.get(key), list) else []
+        return here + [found for v in value.values() for found in nested(v, key)]
+    return []
+
+
 def test_a_first_import_leaves_every_index_and_foreign_key_as_it_found_them():
     before = schema()
     assert any(before.values())  # there is something to drop
@@ -68,11 +78,11 @@ def test_a_load_that_fails_part_way_rolls_back_the_rows_and_the_dropped_indexes(
     before = schema()
     real = hsds_write._statement
 
-    def phones_fail(model, table, **kwargs):
+    def phones_fail(model, table, given, **kwargs):
         if table == "phone":  # a real database error, on the loader's thread when streamed
             mark = "?" if connection.vendor == "sqlite" else "%s"  # the rows' JSON
             return f"INSERT INTO no_such_table VALUES ({mark})", [], ["id"]  # noqa: S608
-        return real(model, table, **kwargs)
+        return real(model, table, given, **kwargs)
 
     monkeypatch.setattr(hsds_write, "_statement", phones_fail)
     with pytest.raises(Exception, match="no_such_table"):
@@ -98,6 +108,27 @@ def test_a_record_a_later_copy_adds_to_is_stored_whole(tmp_path):
     services[2]["phones"].append(whole)  # written before this copy (after services[1]'s)
     import_hsds(write(tmp_path, services))
     assert Phone.objects.get(pk=whole["id"]).extension == whole["extension"]
+
+
+def test_fields_no_record_of_a_batch_has_are_stored_as_absent_ones_are(tmp_path):
+    # Only the columns some row of a batch has a value for are sent; the rest are stored
+    # as a missing value is: null, or blank text. On a re-import that clears what was
+    # stored before.
+    import_hsds(ARRAY)
+    services = json.loads(ARRAY.read_text())
+    for service in services:
+        for field in ("email", "minimum_age", "program"):
+            service.pop(field, None)
+    for phone in nested(services, "phones"):  # wherever it is nested: copies are merged
+        phone.pop("extension", None)
+        phone.pop("description", None)
+    import_hsds(write(tmp_path, services))
+    for service in Service.objects.filter(pk__in=[s["id"] for s in services]):
+        assert (service.email, service.minimum_age, service.program_id) == ("", None, None)
+        assert service.name  # still sent, still stored
+    phones = Phone.objects.filter(service__in=[s["id"] for s in services])
+    assert phones.exists()
+    assert {(p.extension, p.description) for p in phones} == {(None, "")}
 
 
 @pytest.mark.django_db(transaction=True)
