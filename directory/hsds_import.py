@@ -24,14 +24,15 @@ import threading
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 
 import orjson
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from directory import hsds_tables as t
@@ -246,8 +247,10 @@ def _bound_errors(data: _Dataset, table: str, items: list[tuple[str, dict]]) -> 
     lengths, ranges, floats, texts, uuids = _bounds(table)
     errors = []
 
+    rows = [row for _, row in items]
+
     def given(column: str) -> list:
-        return [v for _, row in items if (v := row.get(column)) is not None]
+        return [v for v in map(dict.get, rows, repeat(column)) if v is not None]
 
     def report(column: str, wrong, reason) -> None:
         for record_id, row in items:
@@ -296,14 +299,19 @@ _POLYMORPHIC = (("attributes", "attribute", "link_id"), ("metadata", "metadata",
 
 @cache
 def _shape(table: str) -> tuple[frozenset, tuple, tuple, tuple]:
-    """(scalar columns; nested arrays as (key, child table, the child's column naming the
-    parent); nested single objects as (key, child table, own column naming the child);
-    attributes and metadata, when the table carries them, as nested arrays)."""
+    """(columns read from the object itself; nested arrays as (key, child table, the child's
+    column naming the parent); nested single objects as (key, child table, own column naming
+    the child); attributes and metadata, when the table carries them, as nested arrays).
+
+    An object may name its single child by id alone (a taxonomy term's taxonomy_id, with no
+    taxonomy_detail), so those own columns are read too; a parent in an array is implied by
+    the nesting."""
     polymorphic = _POLYMORPHIC if table in t.POLYMORPHIC_PARENTS else ()
+    one = tuple(t.ONE.get(table, ()))
     return (
-        t.scalar_column_set(table),
+        t.scalar_column_set(table) | {own_column for _, _, own_column in one},
         tuple(t.MANY.get(table, ())),
-        tuple(t.ONE.get(table, ())),
+        one,
         polymorphic,
     )
 
@@ -556,12 +564,10 @@ def _check_references(data: _Dataset) -> None:
         if not rows:
             continue
         for column, target in spec["foreign_keys"]:
-            named = {value for row in rows.values() if (value := row.get(column))}
+            named = set(filter(None, map(dict.get, rows.values(), repeat(column))))
             missing = named - data.rows.get(target, {}).keys()
             if missing:
-                if data.output is not None:
-                    data.output.drain()  # the loader's batches first: the connection is shared
-                missing -= _stored(t.MODELS[target], missing)
+                missing -= _stored(t.MODELS[target], missing, data.output)
             if not missing:
                 continue
             for record_id, row in rows.items():
@@ -572,14 +578,17 @@ def _check_references(data: _Dataset) -> None:
                     )
 
 
-def _stored(model, ids: set[str]) -> set[str]:
-    """Those of `ids` (as given) that name a stored row, asked in chunks the databases'
-    limits on query parameters allow."""
+def _stored(model, ids: set[str], output: _Output | None = None) -> set[str]:
+    """Those of `ids` (as given, none of them this dataset's) that name a row stored before
+    the import, asked in chunks the databases' limits on query parameters allow."""
     wanted = sorted(ids)
     found = set()
+    pk = model._meta.pk
     for start in range(0, len(wanted), 10_000):
         chunk = wanted[start : start + 10_000]
-        stored = {str(pk) for pk in model.objects.filter(pk__in=chunk).values_list("pk", flat=True)}
+        query = model.objects.filter(pk__in=chunk).values_list("pk", flat=True).query
+        rows = (output or _Output()).query(*query.sql_with_params())
+        stored = {str(pk.to_python(value)) for (value,) in rows}  # SQLite's hex or a UUID
         found.update(i for i in chunk if i.lower() in stored)
     return found
 
@@ -598,6 +607,7 @@ class _Output:
         self.empty: set = set()  # models whose tables held no rows when writing began
         self.keys_unchecked = False
         self._rebuild: list[str] = []  # what drop_for_bulk_load dropped, to create again
+        self._key_checks: list[tuple[str, Future]] = []  # (table, its foreign_key_check)
         self._freeing: threading.Thread | None = None
 
     def __enter__(self) -> _Output:
@@ -647,14 +657,26 @@ class _Output:
         """Whether anything has been given to the database yet."""
         return self._loader is not None
 
-    def drain(self) -> None:
-        if self._loader is not None:
-            self._loader.drain()
+    def query(self, sql: str, params) -> list[tuple]:
+        """The rows of a query (as the ORM compiles it) that reads only what was stored
+        before the import. While the loader writes, it runs on the loader's thread ahead of
+        the statements queued there, between two of them; it need not wait for them."""
+        if self._loader is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+        return self._loader.answer(self._loader.ask(sql, params))
 
     def finish_loading(self, tables: list[str]) -> None:
-        """Once the last batch is given: rebuild what was dropped for the load, and gather
-        fresh planner statistics for `tables`, after the batches on the loader's thread."""
+        """Once the last batch is given, queue on the loader's thread after it: checking the
+        keys of `tables` if they went unchecked (see `check_keys`), rebuilding what was
+        dropped for the load, and gathering fresh planner statistics for `tables`."""
         loader = self.loader()
+        if self.keys_unchecked:  # each key against its parent's primary key: no index needed
+            quote = connection.ops.quote_name
+            for table in tables:
+                check = f"PRAGMA foreign_key_check({quote(t.MODELS[table]._meta.db_table)})"
+                self._key_checks.append((table, loader.ask(check, urgent=False)))
         for sql in self._rebuild:
             loader.execute(sql)
         self._rebuild = []
@@ -670,11 +692,15 @@ class _Output:
         """Wait until the loader has done everything given to it."""
         self._loading.close()
 
-    def check_keys(self, tables) -> None:
-        """Every foreign key of `tables`, checked in one pass each (SQLite's
-        foreign_key_check), if they went unchecked while loading."""
-        if self.keys_unchecked:
-            connection.check_constraints(table_names=[t.MODELS[n]._meta.db_table for n in tables])
+    def check_keys(self) -> None:
+        """Raise IntegrityError if the keys checked by `finish_loading` (SQLite's
+        foreign_key_check: every key of a table in one pass) found any row whose parent is
+        missing. Django's own check, run again on the tables at fault, names the row."""
+        checks, self._key_checks = self._key_checks, []
+        faulty = [t.MODELS[table]._meta.db_table for table, c in checks if self._loader.answer(c)]
+        if faulty:
+            connection.check_constraints(table_names=faulty)
+            raise IntegrityError(f"Foreign keys of {', '.join(faulty)} name missing rows.")
 
 
 def _free_gradually(held: list[dict]) -> None:
@@ -713,16 +739,18 @@ def _write_rest(data: _Dataset, output: _Output) -> None:
     )
 
 
+def _written(data: _Dataset) -> list[str]:
+    return [table for table in t.WRITE_ORDER if data.rows.get(table)]
+
+
 def _complete(data: _Dataset, output: _Output) -> dict[str, int]:
-    """Wait for the loader, rebuild and check what the load left out, and count."""
-    tables = [table for table in t.WRITE_ORDER if data.rows.get(table)]
-    counts = {table: len(data.rows[table]) for table in tables}
+    """Wait for the loader and what it was given after the last batch, and count."""
+    counts = {table: len(data.rows[table]) for table in _written(data)}
     stored_before = t.MODELS["location"] not in output.empty
     locations = list(data.rows.get("location", {})) if stored_before else []
-    output.finish_loading(tables)
     output.free_meanwhile(data.release())  # nothing below reads the records
     output.end_loading()
-    output.check_keys(tables)
+    output.check_keys()
     if locations:
         _derive_location_addresses(locations)
     return counts
@@ -827,11 +855,14 @@ def _finish(data: _Dataset) -> ImportReport:
     `with _Output()` then commits, or rolls back whatever was written already."""
     for table in list(data.rows):
         data.errors.extend(_bound_errors(data, table, data.to_write(table)))
-    # Once writing has begun, the rest goes to the loader now, to be written while the
-    # references are checked; a small dataset is still checked whole first.
+    # Once writing has begun, the rest goes to the loader now, and after it the key checks
+    # and index rebuilds, all done while the references are checked here (the check asks
+    # the database only about rows stored before, ahead of the queue). A small dataset is
+    # still checked whole first.
     streamed = data.output.writing
     if streamed and not data.errors:
         _write_rest(data, data.output)
+        data.output.finish_loading(_written(data))
     if not data.errors:
         _check_references(data)
     report = ImportReport(errors=data.errors, warnings=data.warnings)
@@ -839,5 +870,6 @@ def _finish(data: _Dataset) -> ImportReport:
         raise ImportFailed(report)
     if not streamed:
         _write_rest(data, data.output)
+        data.output.finish_loading(_written(data))
     report.counts = _complete(data, data.output)
     return report

@@ -26,8 +26,11 @@ capacity, verification, ...) get their model defaults on insert and are left alo
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
+from concurrent.futures import Future
+from itertools import repeat
 
 import orjson
 from django.db import connection, models
@@ -139,22 +142,31 @@ def _statement(
     return sql, defaults, names
 
 
+# Order of the jobs on a Loader's queue: asks that jump the queue, then statements in the
+# order given, then the end.
+_URGENT, _IN_TURN, _END = 0, 1, 2
+
+
 class Loader:
     """Writes batches of HSDS rows on a background thread, in the order given, on the
     import's own connection (so in its transaction). Use it as a context manager: leaving
     waits for every batch; a database error raised on the thread is raised again in the
     caller, at its next `write`, `drain` or on leaving, and later batches are skipped.
 
-    The caller must not use the connection itself between `write` and `drain`."""
+    The caller must not use the connection itself between `write` and `drain`; it can
+    `ask` a query of its own instead, run on the loader's thread."""
 
     def __init__(self, empty: set) -> None:
         self.empty = empty  # models whose tables held no rows when the import began
         self._statements: dict[tuple, tuple[str, list, list]] = {}
+        # Each job is (order, number, (sql, parameters, where its rows go or None)).
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
         # A few batches in flight: the reader never waits for the writer unless it is ahead
-        # by that much, and memory stays bounded by it.
-        self._queue: queue.Queue = queue.Queue(maxsize=16)
+        # by that much, and memory stays bounded by it. Other jobs never wait.
+        self._room = threading.Semaphore(16)
+        self._numbers = itertools.count()
         self._error: BaseException | None = None
-        self._cursor = None
+        self._cursor = self._asking = None
         self._as_django_error = connection.wrap_database_errors  # the importer's connection
         self._thread = threading.Thread(target=self._run, name="hsds-loader", daemon=True)
 
@@ -169,13 +181,14 @@ class Loader:
             self._cursor = psycopg.Cursor(raw)  # server-side parameters: no quoting of the JSON
         else:
             self._cursor = raw.cursor()  # sqlite3's own, with its "?" parameters
+        self._asking = connection.create_cursor()  # Django's, for SQL the ORM compiled
         self._thread.start()
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
         if kind is not None and self._error is None:
             self._error = exc  # the import is failing (or interrupted): skip what is queued
-        self._queue.put(None)
+        self._put(_END, None)
         self._thread.join()
         if kind is None:
             self._raise()
@@ -194,18 +207,38 @@ class Loader:
                 model, table, given, update=key[2], extensions=extensions
             )
         sql, defaults, names = self._statements[key]
-        values = [list(map(row.get, names)) for row in rows]
-        self._queue.put((sql, [*defaults, _encode(values)]))
+        # Column by column, and rows as tuples: C-level loops, half the time of a list per row.
+        values = list(zip(*(map(dict.get, rows, repeat(name)) for name in names), strict=True))
+        self._room.acquire()  # released once the batch is written
+        self._put(_IN_TURN, (sql, [*defaults, _encode(values)], None))
 
     def execute(self, sql: str) -> None:
         """Run `sql` (without parameters) after the batches given so far."""
         self._raise()
-        self._queue.put((sql, ()))
+        self._put(_IN_TURN, (sql, (), None))
+
+    def ask(self, sql: str, params=(), *, urgent: bool = True) -> Future:
+        """The rows `sql` (with Django's placeholders, as the ORM compiles it) returns, to
+        come: run before the batches still queued, between two statements, or when
+        `urgent` is false after them. A query that only reads what was stored before the
+        import need not wait for the import's writes."""
+        self._raise()
+        answer: Future = Future()
+        self._put(_URGENT if urgent else _IN_TURN, (sql, params, answer))
+        return answer
+
+    def answer(self, asked: Future) -> list:
+        """The rows of a query asked for, once run; its database error raised as django.db's."""
+        with self._as_django_error:
+            return asked.result()
 
     def drain(self) -> None:
         """Wait until every batch given so far is written; the connection is the caller's again."""
         self._queue.join()
         self._raise()
+
+    def _put(self, order: int, job) -> None:
+        self._queue.put((order, next(self._numbers), job))
 
     def _raise(self) -> None:
         if self._error is not None:
@@ -213,17 +246,26 @@ class Loader:
                 raise self._error
 
     def _run(self) -> None:
-        cursor = self._cursor
-        while (batch := self._queue.get()) is not None:
+        while (job := self._queue.get()[2]) is not None:
+            sql, params, answer = job
             try:
-                if self._error is None:
-                    cursor.execute(*batch)
+                if answer is not None:  # asked for, and answered even after an error
+                    self._asking.execute(sql, params)
+                    answer.set_result(self._asking.fetchall())
+                elif self._error is None:
+                    self._cursor.execute(sql, params)
             except BaseException as exc:  # noqa: BLE001 - handed to the importer's thread
-                self._error = exc
+                if answer is None:
+                    self._error = exc
+                else:
+                    answer.set_exception(exc)
             finally:
+                if answer is None and params:  # a batch (statements have no parameters)
+                    self._room.release()
                 self._queue.task_done()
         self._queue.task_done()
-        cursor.close()
+        self._cursor.close()
+        self._asking.close()
 
 
 def empty_tables(models) -> set:

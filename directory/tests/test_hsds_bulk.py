@@ -10,15 +10,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import DatabaseError, IntegrityError, connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from directory import hsds_import, hsds_write
 from directory import hsds_tables as t
 from directory.hsds_import import ImportFailed, import_hsds
-from directory.hsds_write import _droppable
-from directory.models import Location, Organization, Phone, Service
+from directory.hsds_write import Loader, _droppable
+from directory.models import Location, Organization, Phone, Service, TaxonomyTerm
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds"
 ARRAY = SHARED / "derived" / "services_array.json"
@@ -219,3 +219,46 @@ def test_stored_ids_are_found_whatever_their_case():
     stored = Service.objects.values_list("pk", flat=True)[0]
     asked = {str(stored).upper(), "00000000-0000-4000-8000-000000000000"}
     assert hsds_import._stored(Service, asked) == {str(stored).upper()}
+
+
+def terms_naming_their_taxonomy_by_id_only(services: list[dict], taxonomy_id=None) -> list:
+    for attribute in nested(services, "attributes"):
+        term = attribute["taxonomy_term"]
+        term["taxonomy_id"] = taxonomy_id or term.pop("taxonomy_detail")["id"]
+        term.pop("taxonomy_detail", None)
+    return services
+
+
+def test_references_to_records_stored_before_are_found_while_the_load_goes_on(tmp_path):
+    # Streamed, the reference check asks the database between the loader's statements.
+    import_hsds(ARRAY)  # stores the taxonomies the terms name
+    services = terms_naming_their_taxonomy_by_id_only(json.loads(ARRAY.read_text()))
+    import_hsds(write(tmp_path, services))
+    for term in (attribute["taxonomy_term"] for attribute in nested(services, "attributes")):
+        stored = TaxonomyTerm.objects.get(pk=term["id"]).taxonomy_detail_id
+        assert str(stored) == term["taxonomy_id"]  # named by id alone, and kept
+    broken = terms_naming_their_taxonomy_by_id_only(json.loads(ARRAY.read_text()), NOWHERE)
+    with pytest.raises(ImportFailed) as failed:
+        import_hsds(write(tmp_path, broken, "broken.json"))
+    assert f"taxonomy_id {NOWHERE} names no taxonomy" in str(failed.value.report.errors)
+
+
+def test_a_query_asked_of_the_loader_goes_ahead_of_the_statements_queued():
+    loader = Loader(set())  # not entered: its thread takes nothing from the queue
+    loader.execute("SELECT 1")
+    loader.ask("SELECT 2", urgent=False)
+    loader.execute("SELECT 3")
+    loader.ask("SELECT 4")
+    taken = [loader._queue.get()[2][0] for _ in range(4)]
+    assert taken == ["SELECT 4", "SELECT 1", "SELECT 2", "SELECT 3"]
+
+
+def test_the_loader_answers_queries_and_raises_their_errors_as_djangos():
+    import_hsds(ARRAY)
+    stored = Service.objects.order_by("pk").values_list("pk", flat=True)
+    query = Service.objects.filter(pk__in=list(stored)).values_list("pk", flat=True).query
+    with Loader(set()) as loader:
+        rows = loader.answer(loader.ask(*query.sql_with_params()))
+        assert sorted(Service._meta.pk.to_python(pk) for (pk,) in rows) == list(stored)
+        with pytest.raises(DatabaseError, match="no_such_table"):
+            loader.answer(loader.ask("SELECT * FROM no_such_table"))
