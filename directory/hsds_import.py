@@ -28,7 +28,7 @@ from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import islice, repeat
+from itertools import count, islice, repeat
 from pathlib import Path
 
 import orjson
@@ -90,7 +90,10 @@ class _Dataset:
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, dict]] = defaultdict(dict)
-        self.where: dict[str, dict[str, Where]] = defaultdict(dict)
+        # Where each record was first seen, in the order of `rows`: appending is cheap where
+        # a second dict of millions of ids was not. Found by id only to report a problem.
+        self.where: dict[str, list[Where]] = defaultdict(list)
+        self._positions: dict[str, dict[str, int]] = defaultdict(dict)  # built on demand
         # table -> id -> (the nested object first collected, its parent link), for SHARED
         # tables: a later copy equal to it adds nothing, so it is skipped without walking it
         # again. Other records rarely recur; keeping theirs would keep the whole parsed file
@@ -98,10 +101,10 @@ class _Dataset:
         self.seen: dict[str, dict[str, tuple[dict, tuple | None]]] = defaultdict(dict)
         self.errors: list[str] = []
         self.warnings: list[str] = []
-        # Records go to the database in the order first seen: per table, the ids of those
-        # sent (as many as the first rows), and of those sent that a later copy added to.
-        # `output` is None until the import writes anything.
-        self.sent_ids: dict[str, set[str]] = defaultdict(set)
+        # Records go to the database in the order first seen: per table, how many of the
+        # first are sent, and the ids of those sent that a later copy added to. `output` is
+        # None until the import writes anything.
+        self.sent: dict[str, int] = defaultdict(int)
         self.amended: dict[str, set[str]] = defaultdict(set)
         self.output: _Output | None = None
         # Stops when a batch holds a value the database cannot; the final check reports it.
@@ -119,10 +122,9 @@ class _Dataset:
             self.errors.append(f"{render(where)}: {table} id {record_id!r} is not a UUID.")
             return None
         rows = self.rows[table]
-        current = rows.get(record_id)
-        if current is None:  # the usual case: first sight of this record
-            rows[record_id] = values
-            self.where[table][record_id] = where
+        current = rows.setdefault(record_id, values)
+        if current is values:  # the usual case: first sight of this record
+            self.where[table].append(where)
             if (len(rows) - 1) % FLUSH_EVERY == 0 and len(rows) > 1:
                 self._send(table)
             return record_id
@@ -135,13 +137,33 @@ class _Dataset:
                 # copy wins and the difference is reported, not fatal.
                 self.warnings.append(
                     f"{render(where)}: {table} {record_id} has {key}={value!r} here but "
-                    f"{current[key]!r} at {render(self.where[table][record_id])}; kept the first."
+                    f"{current[key]!r} at {render(self.where_of(table, record_id))}; "
+                    "kept the first."
                 )
                 continue
             current[key] = value
-            if record_id in self.sent_ids[table]:
+            if self._was_sent(table, record_id):
                 self.amended[table].add(record_id)  # to be written again
         return record_id
+
+    def _was_sent(self, table: str, record_id: str) -> bool:
+        # The usual case is quick: nothing sent yet, or the record is the one just added
+        # (the last of a table is never sent before the next arrives; see _send).
+        if not self.sent[table] or next(reversed(self.rows[table])) == record_id:
+            return False
+        return self.position(table, record_id) < self.sent[table]
+
+    def position(self, table: str, record_id: str) -> int:
+        """Where the record is in the order its table's records were first seen."""
+        positions = self._positions[table]
+        if record_id not in positions:  # indexed as far as needed: each id once in all
+            rows, known = self.rows[table], len(positions)
+            newer = list(islice(reversed(rows), len(rows) - known))
+            positions.update(zip(reversed(newer), count(known)))
+        return positions[record_id]
+
+    def where_of(self, table: str, record_id: str) -> Where:
+        return self.where[table][self.position(table, record_id)]
 
     def _send(self, table: str) -> None:
         """Send the table's records not sent yet, but the one just added: a record is sent
@@ -149,29 +171,33 @@ class _Dataset:
         linked to it."""
         if self.output is None or self.errors or table in HELD or not self.streaming:
             return
-        rows, sent = self.rows[table], self.sent_ids[table]
-        batch = list(islice(reversed(rows.items()), 1, len(rows) - len(sent)))[::-1]
+        rows = self.rows[table]
+        batch = list(islice(reversed(rows.items()), 1, len(rows) - self.sent[table]))[::-1]
         if _bound_errors(self, table, batch):
             self.streaming = False  # the final check reports them, with the rest
             return
         self.output.loader().write(table, [values for _, values in batch])
-        sent.update(record_id for record_id, _ in batch)
+        self.sent[table] += len(batch)
 
     def release(self) -> list:
         """Hand over the records and what is kept about them (millions of small objects),
         leaving only the report."""
-        held = [self.rows, self.where, self.seen, self.sent_ids, self.amended]
-        self.rows, self.where, self.seen = defaultdict(dict), defaultdict(dict), defaultdict(dict)
-        self.sent_ids, self.amended = defaultdict(set), defaultdict(set)
+        held = [self.rows, self.where, self.seen, self._positions, self.amended]
+        self.rows, self.seen, self._positions = (
+            defaultdict(dict),
+            defaultdict(dict),
+            defaultdict(dict),
+        )
+        self.where, self.sent, self.amended = defaultdict(list), defaultdict(int), defaultdict(set)
         return held
 
     def unsent(self, table: str) -> list[dict]:
-        return list(islice(self.rows[table].values(), len(self.sent_ids[table]), None))
+        return list(islice(self.rows[table].values(), self.sent[table], None))
 
     def to_write(self, table: str) -> list[tuple[str, dict]]:
         """(id, values) of the records still to be written: unsent, or amended since sent."""
         rows = self.rows[table]
-        unsent = islice(rows.items(), len(self.sent_ids[table]), None)
+        unsent = islice(rows.items(), self.sent[table], None)
         return [*unsent, *((i, rows[i]) for i in sorted(self.amended[table]))]
 
 
@@ -256,7 +282,7 @@ def _bound_errors(data: _Dataset, table: str, items: list[tuple[str, dict]]) -> 
         for record_id, row in items:
             value = row.get(column)
             if value is not None and wrong(value):
-                where = render(data.where[table][record_id])
+                where = render(data.where_of(table, record_id))
                 at = f"{where} column {column}" if _CSV_ROW.search(where) else f"{where}.{column}"
                 errors.append(f"{at}: {reason(value)}")
 
@@ -573,7 +599,7 @@ def _check_references(data: _Dataset) -> None:
             for record_id, row in rows.items():
                 if row.get(column) in missing:
                     data.errors.append(
-                        f"{render(data.where[table][record_id])}: {table}.{column} "
+                        f"{render(data.where_of(table, record_id))}: {table}.{column} "
                         f"{row[column]} names no {target}."
                     )
 

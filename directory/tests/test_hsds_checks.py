@@ -125,3 +125,16 @@ def test_an_unmatched_bracket_in_a_string_stops_the_cutting_not_the_reading():
 )
 def test_only_an_array_is_read_in_pieces(raw, span):
     assert _array_span(raw) == span
+
+
+@given(st.lists(st.tuples(st.sampled_from(["phone", "schedule"]), st.integers(0, 30)), max_size=60))
+def test_a_records_place_and_where_it_was_seen_are_found_as_records_arrive(steps):
+    # Records are found by id (indexed on demand, as far as needed) only to report them.
+    data = hsds_import._Dataset()
+    for i, (table, n) in enumerate(steps):
+        record_id = str(uuid.UUID(int=n))
+        data.put(table, {"id": record_id, "n": i}, f"$[{i}]")
+        order = list(data.rows[table])
+        assert data.position(table, record_id) == order.index(record_id)
+        first = next(j for j, (t, m) in enumerate(steps) if (t, m) == (table, n))
+        assert data.where_of(table, record_id) == f"$[{first}]"
