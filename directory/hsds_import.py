@@ -32,7 +32,7 @@ from itertools import count, islice, repeat
 from pathlib import Path
 
 import orjson
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from directory import hsds_tables as t
@@ -619,6 +619,35 @@ def _stored(model, ids: set[str], output: _Output | None = None) -> set[str]:
     return found
 
 
+# SQLite's page cache while a large import writes (settings give connections 64 MiB). The
+# index rebuild and key checks at the end look up rows all over the new tables; with 64 MiB
+# pages go out to the write-ahead log and are read back. Measured at 100,000 services:
+# 256 MiB took 1.4 s less of the database's time and about 0.6 s off the import; 1 GiB no
+# more than that, for 800 MB more memory.
+IMPORT_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def _page_cache_of_at_least(kib: int):
+    """On SQLite, a page cache of at least `kib` KiB on this connection meanwhile."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]  # KiB if negative, else pages
+        cursor.execute("PRAGMA page_size")
+        now = -before if before < 0 else before * cursor.fetchone()[0] // 1024
+        if now < kib:
+            cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        if now < kib:
+            with suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 # The first address (by id) of each location is copied onto it, for display and search.
 LOCATION_ADDRESS = (("address_1", 255), ("city", 120), ("postal_code", 16))
 
@@ -671,6 +700,7 @@ class _Output:
             self.keys_unchecked = connection.disable_constraint_checking()
             if self.keys_unchecked:  # and on again once the transaction is over
                 self._stack.callback(connection.enable_constraint_checking)
+            self._stack.enter_context(_page_cache_of_at_least(IMPORT_CACHE_KIB))
             self._stack.enter_context(transaction.atomic())
             self.empty = empty_tables(t.MODELS.values())
             self._rebuild = drop_for_bulk_load(self.empty)

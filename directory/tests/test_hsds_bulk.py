@@ -262,3 +262,25 @@ def test_the_loader_answers_queries_and_raises_their_errors_as_djangos():
         assert sorted(Service._meta.pk.to_python(pk) for (pk,) in rows) == list(stored)
         with pytest.raises(DatabaseError, match="no_such_table"):
             loader.answer(loader.ask("SELECT * FROM no_such_table"))
+
+
+def test_a_large_import_has_a_larger_page_cache_and_gives_it_back(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's page cache")
+
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            return cursor.execute("PRAGMA cache_size").fetchone()[0]
+
+    before = cache_size()
+    with hsds_import._page_cache_of_at_least(-before + 1024):
+        assert cache_size() == before - 1024
+    assert cache_size() == before
+    with hsds_import._page_cache_of_at_least(1024):  # never made smaller
+        assert cache_size() == before
+    import_hsds(ARRAY)
+    services = json.loads(ARRAY.read_text())
+    services[-1]["phones"][0]["id"] = "not-a-uuid"  # rejected after others were written
+    with pytest.raises(ImportFailed):
+        import_hsds(write(tmp_path, services))
+    assert cache_size() == before
