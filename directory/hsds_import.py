@@ -592,7 +592,10 @@ def _check_references(data: _Dataset) -> None:
         for column, target in spec["foreign_keys"]:
             named = set(filter(None, map(dict.get, rows.values(), repeat(column))))
             missing = named - data.rows.get(target, {}).keys()
-            if missing:
+            if missing:  # UUIDs that differ only in case name the same record
+                here = {record_id.lower() for record_id in data.rows.get(target, {})}
+                missing = {value for value in missing if value.lower() not in here}
+            if missing:  # then only rows stored before the import can be named
                 missing -= _stored(t.MODELS[target], missing, data.output)
             if not missing:
                 continue

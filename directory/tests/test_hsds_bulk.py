@@ -131,6 +131,22 @@ def test_fields_no_record_of_a_batch_has_are_stored_as_absent_ones_are(tmp_path)
     assert {(p.extension, p.description) for p in phones} == {(None, "")}
 
 
+def test_a_reference_in_capitals_names_the_record_in_small_letters(tmp_path):
+    # Found in the dataset itself, so it never depends on what the database has written yet.
+    folder = tmp_path / "csv"
+    shutil.copytree(CSV_OK, folder)
+    with (folder / "phones.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    named = next(row for row in rows if row["service_id"])
+    named["service_id"] = named["service_id"].upper()
+    with (folder / "phones.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    import_hsds(folder)
+    assert str(Phone.objects.get(pk=named["id"]).service_id) == named["service_id"].lower()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_keys_left_unchecked_while_streaming_are_checked_before_commit(tmp_path, monkeypatch):
     # Outside a test transaction SQLite's key checks really are switched off for the load.
