@@ -463,12 +463,12 @@ def _cut(raw: bytes, start: int, end: int) -> int:
 
 def _depth(raw: bytes, start: int, end: int) -> int:
     """Brackets opened less those closed in raw[start:end], strings not told apart."""
-    count = raw.count
+    tally = raw.count
     return (
-        count(b"{", start, end)
-        + count(b"[", start, end)
-        - count(b"}", start, end)
-        - count(b"]", start, end)
+        tally(b"{", start, end)
+        + tally(b"[", start, end)
+        - tally(b"}", start, end)
+        - tally(b"]", start, end)
     )
 
 
@@ -607,7 +607,7 @@ def _check_references(data: _Dataset) -> None:
                     )
 
 
-def _stored(model, ids: set[str], output: _Output | None = None) -> set[str]:
+def _stored(model, ids: set[str], output: _Output) -> set[str]:
     """Those of `ids` (as given, none of them this dataset's) that name a row stored before
     the import, asked in chunks the databases' limits on query parameters allow."""
     wanted = sorted(ids)
@@ -616,7 +616,7 @@ def _stored(model, ids: set[str], output: _Output | None = None) -> set[str]:
     for start in range(0, len(wanted), 10_000):
         chunk = wanted[start : start + 10_000]
         query = model.objects.filter(pk__in=chunk).values_list("pk", flat=True).query
-        rows = (output or _Output()).query(*query.sql_with_params())
+        rows = output.query(*query.sql_with_params())
         stored = {str(pk.to_python(value)) for (value,) in rows}  # SQLite's hex or a UUID
         found.update(i for i in chunk if i.lower() in stored)
     return found
@@ -763,7 +763,7 @@ class _Output:
 
 
 def _free_gradually(held: list[dict]) -> None:
-    """Free `held`, dicts by table of dicts or sets, a slice at a time. Letting go of a
+    """Free `held`, dicts by table of dicts, sets or lists, a slice at a time. Letting go of a
     table's records in one call would free millions of objects without a pause, holding the
     interpreter lock that the importer's thread needs between the database's steps."""
     while held:
@@ -778,7 +778,8 @@ def _free_gradually(held: list[dict]) -> None:
 
 
 def _write_rest(data: _Dataset, output: _Output) -> None:
-    """Give the loader what is not written yet, within the transaction output.loader() began."""
+    """Give the loader what is not written yet, within the transaction output.loader() began,
+    and after it what finishes the load (`finish_loading`)."""
     loader = output.loader()
     for table in t.WRITE_ORDER:
         if data.rows.get(table) and table not in HELD:
@@ -796,6 +797,7 @@ def _write_rest(data: _Dataset, output: _Output) -> None:
         list(data.rows.get("location", {}).values()),
         extensions=[c for c, _ in LOCATION_ADDRESS] if addresses_first else (),
     )
+    output.finish_loading(_written(data))
 
 
 def _written(data: _Dataset) -> list[str]:
@@ -921,7 +923,6 @@ def _finish(data: _Dataset) -> ImportReport:
     streamed = data.output.writing
     if streamed and not data.errors:
         _write_rest(data, data.output)
-        data.output.finish_loading(_written(data))
     if not data.errors:
         _check_references(data)
     report = ImportReport(errors=data.errors, warnings=data.warnings)
@@ -929,6 +930,5 @@ def _finish(data: _Dataset) -> ImportReport:
         raise ImportFailed(report)
     if not streamed:
         _write_rest(data, data.output)
-        data.output.finish_loading(_written(data))
     report.counts = _complete(data, data.output)
     return report

@@ -26,11 +26,10 @@ capacity, verification, ...) get their model defaults on insert and are left alo
 
 from __future__ import annotations
 
-import itertools
 import queue
 import threading
 from concurrent.futures import Future
-from itertools import repeat
+from itertools import count, repeat
 
 import orjson
 from django.db import connection, models
@@ -151,10 +150,11 @@ class Loader:
     """Writes batches of HSDS rows on a background thread, in the order given, on the
     import's own connection (so in its transaction). Use it as a context manager: leaving
     waits for every batch; a database error raised on the thread is raised again in the
-    caller, at its next `write`, `drain` or on leaving, and later batches are skipped.
+    caller, at its next `write`, `execute`, `ask` or on leaving, and later batches are
+    skipped.
 
-    The caller must not use the connection itself between `write` and `drain`; it can
-    `ask` a query of its own instead, run on the loader's thread."""
+    The caller must not use the connection itself until it has left; it can `ask` a query
+    of its own instead, run on the loader's thread."""
 
     def __init__(self, empty: set) -> None:
         self.empty = empty  # models whose tables held no rows when the import began
@@ -164,7 +164,7 @@ class Loader:
         # A few batches in flight: the reader never waits for the writer unless it is ahead
         # by that much, and memory stays bounded by it. Other jobs never wait.
         self._room = threading.Semaphore(16)
-        self._numbers = itertools.count()
+        self._numbers = count()
         self._error: BaseException | None = None
         self._cursor = self._asking = None
         self._as_django_error = connection.wrap_database_errors  # the importer's connection
@@ -231,11 +231,6 @@ class Loader:
         """The rows of a query asked for, once run; its database error raised as django.db's."""
         with self._as_django_error:
             return asked.result()
-
-    def drain(self) -> None:
-        """Wait until every batch given so far is written; the connection is the caller's again."""
-        self._queue.join()
-        self._raise()
 
     def _put(self, order: int, job) -> None:
         self._queue.put((order, next(self._numbers), job))

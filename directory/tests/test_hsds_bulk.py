@@ -234,7 +234,7 @@ def test_stored_ids_are_found_whatever_their_case():
     import_hsds(ARRAY)
     stored = Service.objects.values_list("pk", flat=True)[0]
     asked = {str(stored).upper(), "00000000-0000-4000-8000-000000000000"}
-    assert hsds_import._stored(Service, asked) == {str(stored).upper()}
+    assert hsds_import._stored(Service, asked, hsds_import._Output()) == {str(stored).upper()}
 
 
 def terms_naming_their_taxonomy_by_id_only(services: list[dict], taxonomy_id=None) -> list:
