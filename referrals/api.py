@@ -1,12 +1,13 @@
 """JSON API for referrals: /api/v1/referrals and /api/v1/referral-reasons."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: @paginate re-wraps a view, and ninja then
+# resolves string annotations in its own module, where `Query` and our schemas are unknown
+# (the OpenAPI document and GET /referrals answered 500).
 import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from accounts.permissions import Permission, has_permission
@@ -17,7 +18,7 @@ from referrals.actions import refer_person
 from referrals.models import Referral
 from referrals.queries import referrals_for
 from referrals.reasons import SNOMED_FOR_REASON, Reason
-from referrals.schemas import PersonIn, ReasonOut, ReferralIn, ReferralOut
+from referrals.schemas import PersonIn, ReasonOut, ReferralFilter, ReferralIn, ReferralOut
 from socialrx.errors import DomainError
 
 router = Router(tags=["referrals"])
@@ -91,12 +92,12 @@ def create_referral(request, payload: ReferralIn):
 
 @router.get("/referrals", response=list[ReferralOut])
 @paginate(PageNumberPagination, page_size=50)
-def list_referrals(request, status: Referral.Status | None = None):
+def list_referrals(request, filters: Query[ReferralFilter]):
     """Your team's referrals (case work roles) or the ones you made (referrers), newest
     first; filter with ?status=received|accepted|declined|redirected|closed."""
     qs = referrals_for(request.user)
-    if status:
-        qs = qs.filter(status=status)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
     return qs.order_by("-received_at", "pk")
 
 

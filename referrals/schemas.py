@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator, model_
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+from referrals.models import Referral
 from referrals.reasons import Reason
 
 # A new person needs these; an existing one is named by id alone.
@@ -179,3 +180,11 @@ class ReasonOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class ReferralFilter(Schema):
+    """Query parameters of GET /api/v1/referrals."""
+
+    status: Referral.Status | None = Field(
+        None, description="received, accepted, declined, redirected or closed"
+    )
