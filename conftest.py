@@ -5,7 +5,7 @@ Personas, all in the "north" area unless said otherwise:
 - colleague: another link worker in the same team
 - stranger: a link worker in another area's team
 - supervisor: North PCN's supervisor
-- referrer: a GP at a North practice
+- referrer: a GP at North Street Surgery, a practice served by North PCN
 - partner: staff of the organisation that runs `service`
 - other_partner: staff of a different organisation
 - commissioner, admin
@@ -34,9 +34,26 @@ def north(db):
 
 @pytest.fixture
 def team(north):
+    """North PCN: the link worker team. It takes self-referrals from TN23 (Ashford)."""
     from accounts.tests.factories import TeamFactory
 
-    return TeamFactory(area=north, name="North PCN", accepts_self_referrals=True)
+    return TeamFactory(
+        area=north,
+        name="North PCN",
+        accepts_self_referrals=True,
+        self_referral_postcodes="TN23",
+    )
+
+
+@pytest.fixture
+def practice(team):
+    """North Street Surgery, a GP practice served by North PCN (it does not triage)."""
+    from accounts.models import Team
+    from accounts.tests.factories import TeamFactory
+
+    surgery = TeamFactory(area=team.area, name="North Street Surgery", kind=Team.Kind.PRACTICE)
+    surgery.served_by.add(team)
+    return surgery
 
 
 @pytest.fixture
@@ -73,8 +90,8 @@ def supervisor(team):
 
 
 @pytest.fixture
-def referrer(team):
-    return _user("referrer", "referrer", team)
+def referrer(practice):
+    return _user("referrer", "referrer", practice)
 
 
 @pytest.fixture

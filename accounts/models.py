@@ -25,7 +25,30 @@ class Team(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PCN)
     ods_code = models.CharField("ODS code", max_length=12, blank=True)
     accepts_self_referrals = models.BooleanField(
-        default=False, help_text="Public self-referrals land in this team's triage queue."
+        default=False,
+        help_text=(
+            "Public self-referrals from the postcodes below land in this team's triage queue."
+        ),
+    )
+    self_referral_postcodes = models.CharField(
+        "Self-referral postcodes",
+        max_length=1000,
+        blank=True,
+        help_text=(
+            "The postcode areas, districts or sectors whose self-referrals this team takes, "
+            "separated by commas: for example AV1, AV2, TN23 1."
+        ),
+    )
+    served_by = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="serves",
+        limit_choices_to=~models.Q(kind="practice"),
+        help_text=(
+            "For a GP practice: the social prescribing teams (a PCN's link workers, a local "
+            "connector scheme) that receive its referrals."
+        ),
     )
 
     class Meta:
@@ -33,6 +56,10 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_practice(self) -> bool:
+        return self.kind == self.Kind.PRACTICE
 
 
 class Role(models.TextChoices):

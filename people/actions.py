@@ -98,27 +98,39 @@ _NHS_NUMBER_TAKEN = "A person with this NHS number is already known; refer them 
 
 
 @transaction.atomic
-def create_person(*, team, by, **fields) -> Person:
+def create_person(*, team, by, possible_duplicate_of: Person | None = None, **fields) -> Person:
     """Create a person in `team`'s caseload (their area is the team's).
 
     Validates and normalises identifiers (NHS number by its Modulus 11 check digit, postcode
     to its standard form). Raises DomainError naming the field, or Conflict when the NHS
     number already belongs to someone. Side effect: a "create" audit row listing the field
     names given (never their values).
+
+    `possible_duplicate_of` makes a record flagged as a possible duplicate of one holding
+    the same NHS number (referrals.actions does, rather than widen who sees that one).
     """
     cleaned = clean_person_fields(fields)
-    if cleaned.get("nhs_number") and _nhs_number_taken(cleaned["nhs_number"]):
+    flagged = possible_duplicate_of is not None
+    if cleaned.get("nhs_number") and not flagged and _nhs_number_taken(cleaned["nhs_number"]):
         raise Conflict(_NHS_NUMBER_TAKEN, field="nhs_number")
     try:
         # A savepoint, so losing a race for the same NHS number leaves the caller's
         # transaction usable and answers with the same message as the check above.
         with transaction.atomic():
-            person = Person.objects.create(team=team, area_id=team.area_id, **cleaned)
+            person = Person.objects.create(
+                team=team,
+                area_id=team.area_id,
+                possible_duplicate_of=possible_duplicate_of,
+                **cleaned,
+            )
     except IntegrityError:
         if cleaned.get("nhs_number") and _nhs_number_taken(cleaned["nhs_number"]):
             raise Conflict(_NHS_NUMBER_TAKEN, field="nhs_number") from None
         raise
-    record_event(by, "create", person, detail={"fields": sorted(cleaned)})
+    detail: dict = {"fields": sorted(cleaned)}
+    if flagged:
+        detail["possible_duplicate"] = True
+    record_event(by, "create", person, detail=detail)
     return person
 
 

@@ -43,6 +43,17 @@ class Person(models.Model):
     interpreter_needed = models.BooleanField(default=False)
     communication_needs = models.TextField(blank=True)
     access_needs = models.TextField(blank=True)
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=(
+            "A referral gave this NHS number, which another record already holds, but could "
+            "not be matched to it safely; staff check and merge the two."
+        ),
+    )
     safeguarding_flag = models.BooleanField(default=False)
     safeguarding_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -55,9 +66,11 @@ class Person(models.Model):
             models.Index(fields=["area", "nhs_number"], name="person_area_nhs_idx"),
         ]
         constraints = [
+            # One record per NHS number, except records flagged as possible duplicates of
+            # it, which wait for staff to merge them.
             models.UniqueConstraint(
                 fields=["nhs_number"],
-                condition=~models.Q(nhs_number=""),
+                condition=~models.Q(nhs_number="") & models.Q(possible_duplicate_of__isnull=True),
                 name="person_unique_nhs_number",
             ),
         ]

@@ -12,10 +12,11 @@ def people_for(user) -> QuerySet[Person]:
     """The people whose identifiable record `user` may see.
 
     Link workers and supervisors: their own team's people, and anyone referred to their
-    team (a person already known to another team keeps their record there, but the team
-    triaging or working their referral must be able to read it). Referrers: people they
-    referred. Partners, commissioners and admins: none here (partners see consent-limited
-    views of the connections sent to them, through casework.queries).
+    team (referrals.actions files a referral against a record of another team only once
+    staff have merged the two, so this never widens by itself). Referrers, partners,
+    commissioners and admins: none. A referrer sees only what they sent with each referral
+    and its outcome (referrals.queries), never the record it was filed against; partners
+    see consent-limited views of the connections sent to them (casework.queries).
     """
     from referrals.models import Referral
 
@@ -25,7 +26,4 @@ def people_for(user) -> QuerySet[Person]:
         return qs.filter(
             Q(area_id=user.team.area_id, team_id=user.team_id) | Q(pk__in=referred_here)
         )
-    if has_permission(user, Permission.VIEW_OWN_REFERRALS):
-        referred_by_user = Referral.objects.filter(referrer=user).values("person_id")
-        return qs.filter(pk__in=referred_by_user)
     return qs.none()

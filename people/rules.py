@@ -1,12 +1,14 @@
-"""Pure rules about people: identifiers and postcodes. No database, no request."""
+"""Pure rules about people: identifiers and ages. No database, no request."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
+# Postcodes live in places; re-exported here for older callers.
+from places.postcodes import normalise_postcode  # noqa: F401
+
 _NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
-_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 
 def normalise_nhs_number(value: str) -> str:
@@ -49,15 +51,6 @@ def nhs_check_digit(first_nine: str) -> int | None:
 def format_nhs_number(value: str) -> str:
     d = normalise_nhs_number(value)
     return f"{d[:3]} {d[3:6]} {d[6:]}" if len(d) == 10 else value
-
-
-def normalise_postcode(value: str) -> str | None:
-    """A UK postcode in its standard form ("SW1A 1AA"), or None when it is not one."""
-    compact = re.sub(r"\s+", "", (value or "").upper())
-    m = _POSTCODE.match(compact)
-    if not m:
-        return None
-    return f"{m.group(1)} {m.group(2)}"
 
 
 def age_on(birth_date: date, today: date) -> int:

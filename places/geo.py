@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from people.rules import normalise_postcode
+from places.postcodes import normalise_postcode
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 _OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")

@@ -22,9 +22,9 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Avg, Count
 
-from people.rules import normalise_postcode
 from places.models import Postcode, PostcodeDistrict
 from places.osgb import grid_to_wgs84
+from places.postcodes import normalise_postcode
 
 BATCH = 5000
 NO_GRID_REFERENCE = 99.999999

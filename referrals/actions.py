@@ -9,10 +9,11 @@ from accounts.permissions import Permission, has_permission
 from audit.actions import record_event
 from people.actions import clean_person_fields, create_person, record_consent
 from people.models import Consent, Person
+from people.queries import people_for
 from people.rules import normalise_nhs_number
 from referrals import rules
 from referrals.models import Referral
-from referrals.queries import open_referral_for_person
+from referrals.queries import open_referral_for_person, referrals_for
 from referrals.reasons import Reason
 from referrals.rules import transition_error
 from socialrx.errors import Conflict, ConsentMissing, DomainError, InvalidTransition
@@ -39,9 +40,10 @@ def _check_reasons(reasons) -> list[str]:
 
 
 def _find_person(person_fields: dict) -> Person | None:
+    """The record that holds the NHS number given, if any (never a flagged duplicate)."""
     number = normalise_nhs_number(person_fields.get("nhs_number") or "")
     if number:
-        return Person.objects.filter(nhs_number=number).first()
+        return Person.objects.filter(nhs_number=number, possible_duplicate_of__isnull=True).first()
     return None
 
 
@@ -49,28 +51,64 @@ def _stored_details(person: Person) -> dict:
     return {key: getattr(person, key) for key in rules.DETAIL_FIELDS}
 
 
-def _match_person(person_fields: dict, *, public: bool) -> tuple[Person | None, dict[str, str]]:
-    """The known person these details describe (by NHS number), and what differs.
+def _known_to(by, person: Person) -> bool:
+    """Whether `by` already knows this record: it is in their scope, or they referred it."""
+    if by is None or not by.pk:
+        return False
+    return (
+        people_for(by).filter(pk=person.pk).exists()
+        or Referral.objects.filter(person=person, referrer=by).exists()
+    )
 
-    For a clinician or another system, an NHS number whose record has a different date of
-    birth or name is refused: attaching the referral would give the referrer that other
-    person's record. The public form never refuses (it must not reveal who is known); the
-    referral is attached and the difference flagged for triage to check.
+
+def _match_person(
+    person_fields: dict, *, team, by, public: bool
+) -> tuple[Person | None, Person | None, dict[str, str]]:
+    """Which record a referral with these details is filed against.
+
+    Returns (person, duplicate_of, details_that_differ): `person` is the known record to
+    attach to, or None to make a new one; `duplicate_of` is a record the new one must be
+    flagged against (same NHS number, not safely the same person or not ours to widen).
+
+    A referral must never widen who can see a person. So it is attached to a known record
+    only when that record is already in the receiving team's caseload, and, from the public
+    form, only when the name and date of birth agree as well (the NHS number alone proves
+    nothing). Otherwise a new, separate record is made and flagged for staff to merge.
+
+    A clinician is told of a different name or birth date (PersonMismatch) only for a
+    person they referred before: the answer must not reveal whether an NHS number is known.
     """
-    person = _find_person(person_fields)
-    if person is None:
-        return None, {}
-    stored = _stored_details(person)
-    # Normalise as create_person would (postcode form, names trimmed) before comparing.
+    known = _find_person(person_fields)
+    if known is None:
+        return None, None, {}
     given = clean_person_fields(person_fields)
-    differ = rules.details_that_differ(stored, given)
-    if not public and rules.is_identity_mismatch(differ, stored):
+    differ = rules.details_that_differ(_stored_details(known), given)
+    mismatch = rules.is_identity_mismatch(differ, _stored_details(known))
+    if not public and mismatch and _known_to(by, known):
         raise PersonMismatch(
             "This NHS number belongs to someone with a different name or date of birth. "
             "Check the NHS number, name and date of birth.",
             field="nhs_number",
         )
-    return person, differ
+    same_identity = not any(key in differ for key in rules.IDENTITY_FIELDS)
+    in_team = known.team_id == team.pk
+    if in_team and (same_identity if public else not mismatch):
+        return known, None, differ
+    return None, known, {}
+
+
+def _details_sent(person: Person | None, person_fields: dict | None) -> dict:
+    """Who the referral is about, as the referrer described them (what they may see)."""
+    if person_fields:
+        given = clean_person_fields(person_fields)
+    else:
+        given = {key: getattr(person, key) for key in rules.IDENTITY_FIELDS + ("nhs_number",)}
+    sent = {}
+    for key in (*rules.IDENTITY_FIELDS, "nhs_number"):
+        value = given.get(key)
+        if value not in (None, ""):
+            sent[key] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return sent
 
 
 @transaction.atomic
@@ -89,14 +127,17 @@ def refer_person(
     referrer_organisation: str = "",
     consent_to_referral: bool = True,
 ) -> Referral:
-    """Receive a referral to `team` for an existing `person` or one described by
-    `person_fields`. `by` is the referrer, or None for a self-referral.
+    """Receive a referral to `team` (the social prescribing team that triages it, chosen by
+    referrals.routing) for an existing `person` or one described by `person_fields`. `by`
+    is the referrer, or None for a self-referral.
 
     Preconditions: at least one known reason code; the person agreed to be referred
     (`consent_to_referral`, else ConsentMissing). The person is matched by NHS number
-    before a new record is made (see _match_person). When they already have an open
-    referral this raises DuplicateReferral (with existing_referral_id) unless
-    `confirm_duplicate`, in which case the new referral is flagged as a possible duplicate.
+    before a new record is made, never so as to widen who sees a record (see
+    _match_person). When they already have an open referral that `by` may see, this raises
+    DuplicateReferral (with existing_referral_id) unless `confirm_duplicate`; otherwise the
+    new referral is flagged as a possible duplicate for triage. What the referrer said of
+    the person is kept as `person_details_sent`: all a referrer is later shown of them.
 
     Side effects: the person (when new), a REFERRAL consent and the referral, each with its
     audit row, all in one transaction.
@@ -113,14 +154,27 @@ def refer_person(
         )
     public = by is None or not by.pk
     details_given: dict[str, str] = {}
+    duplicate_of = None
     if person is None:
         if not person_fields:
             raise DomainError("Say who is being referred.", field="person")
-        person, details_given = _match_person(person_fields, public=public)
+        person, duplicate_of, details_given = _match_person(
+            person_fields, team=team, by=by, public=public
+        )
         if person is None:
-            person = create_person(team=team, by=by, **person_fields)
+            person = create_person(
+                team=team, by=by, possible_duplicate_of=duplicate_of, **person_fields
+            )
+    details_sent = _details_sent(person, person_fields)
     existing = open_referral_for_person(person)
-    if existing is not None and not confirm_duplicate:
+    if (
+        existing is not None
+        and not confirm_duplicate
+        and not public
+        and referrals_for(by).filter(pk=existing.pk).exists()
+    ):
+        # Only a referral the caller may see anyway is named back to them; any other is
+        # flagged for triage instead, so the answer reveals nothing outside their scope.
         raise DuplicateReferral(
             "This person already has an open referral. Check it before referring again, or "
             "confirm that this is a new referral.",
@@ -137,9 +191,10 @@ def refer_person(
         reasons=codes,
         notes=notes,
         urgency=urgency,
-        possible_duplicate_of=existing,
+        possible_duplicate_of=existing if existing and existing.team_id == team.pk else None,
         received_at=timezone.now(),
         person_details_given=details_given,
+        person_details_sent=details_sent,
     )
     record_consent(person, kind=Consent.Kind.REFERRAL, given=True, by=None if public else by)
     record_event(
@@ -150,6 +205,7 @@ def refer_person(
             "source": source,
             "reasons": codes,
             "possible_duplicate": existing is not None,
+            "possible_duplicate_person": duplicate_of is not None,
             "details_differ": sorted(details_given),
         },
     )

@@ -13,12 +13,20 @@ from ninja.pagination import PageNumberPagination, paginate
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_access
 from people.access import get_person_for_user
+from referrals import routing
 from referrals.access import get_referral_for_user
 from referrals.actions import refer_person
 from referrals.models import Referral
 from referrals.queries import referrals_for
 from referrals.reasons import SNOMED_FOR_REASON, Reason
-from referrals.schemas import PersonIn, ReasonOut, ReferralFilter, ReferralIn, ReferralOut
+from referrals.schemas import (
+    PersonIn,
+    ReasonOut,
+    ReferralFilter,
+    ReferralIn,
+    ReferralOut,
+    TeamOut,
+)
 from socialrx.errors import DomainError
 
 router = Router(tags=["referrals"])
@@ -41,6 +49,15 @@ def referral_reasons(request):
     return out
 
 
+@router.get("/referral-teams", response=list[TeamOut])
+def referral_teams(request):
+    """The social prescribing teams your referrals can go to (the ones serving your
+    practice). With several, name one as `team` in POST /api/v1/referrals."""
+    if not has_permission(request.user, Permission.REFER):
+        raise PermissionDenied("Your role cannot make referrals.")
+    return routing.teams_serving(request.user.team)
+
+
 class PersonNotFound(DomainError):
     status_code = 404
 
@@ -50,14 +67,15 @@ class PersonNotFound(DomainError):
     response={201: ReferralOut, 400: dict, 403: dict, 404: dict, 409: dict, 413: dict, 422: dict},
 )
 def create_referral(request, payload: ReferralIn):
-    """Refer a person to your team. 409 (with existing_referral_id) when they already have
-    an open referral, unless confirm_duplicate is true; 409 too when the NHS number belongs
-    to someone with a different name or date of birth."""
+    """Refer a person to the social prescribing team serving your practice (`team` chooses
+    when several do; 409 when none does). 409 (with existing_referral_id) when they already
+    have an open referral you can see, unless confirm_duplicate is true; 409 too when the
+    NHS number belongs to someone you referred before with a different name or date of
+    birth. Any other match is flagged for the receiving team, never reported back."""
     user = request.user
     if not has_permission(user, Permission.REFER):
         raise PermissionDenied("Your role cannot make referrals.")
-    if not user.team_id:
-        raise DomainError("Your account is not in a team, so the referral has nowhere to go.")
+    team = routing.choose_team(user.team, payload.team)
     person = None
     person_fields = None
     if payload.person.id is not None:
@@ -72,7 +90,7 @@ def create_referral(request, payload: ReferralIn):
         person_fields = payload.person.new_person_fields()
     try:
         referral = refer_person(
-            team=user.team,
+            team=team,
             source=Referral.Source.API,
             by=user,
             reasons=payload.reasons,

@@ -98,6 +98,24 @@ class ClinicianReferralForm(PersonFieldsMixin):
         help_text="Tick only if the person's open referral does not cover this need.",
     )
 
+    def __init__(self, *args, teams=(), **kwargs):
+        """`teams`: the social prescribing teams this referrer may refer to. With several,
+        the referrer chooses one; with one, it is used without asking."""
+        super().__init__(*args, **kwargs)
+        self.teams = list(teams)
+        if len(self.teams) > 1:
+            self.fields["team"] = forms.TypedChoiceField(
+                label="Which social prescribing team should receive this referral?",
+                choices=[(t.pk, t.name) for t in self.teams],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose the team that should receive it."},
+            )
+            self.order_fields(["team"])
+
+    def chosen_team_id(self) -> int | None:
+        return self.cleaned_data.get("team")
+
 
 class SelfReferralForm(PersonFieldsMixin):
     """The public form. Spam resistance: a honeypot and a signed, timed form token."""

@@ -82,6 +82,14 @@ class Referral(models.Model):
             "that differ from the record (for triage to check and update)."
         ),
     )
+    person_details_sent = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "Who the referrer said the referral is about, as sent (name, date of birth, NHS "
+            "number): what a referrer is shown, never the record it was filed against."
+        ),
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -115,6 +123,12 @@ class Referral(models.Model):
         from referrals.reasons import reason_label
 
         return [reason_label(code) for code in self.reasons]
+
+    @property
+    def sent_name(self) -> str:
+        """The person's name as the referrer sent it."""
+        sent = self.person_details_sent
+        return " ".join(p for p in (sent.get("given_name"), sent.get("family_name")) if p)
 
     @property
     def days_to_first_contact(self) -> float | None:

@@ -127,6 +127,13 @@ class ReferralIn(Schema):
     notes: str = Field("", max_length=5000)
     urgency: Literal["routine", "urgent"] = "routine"
     confirm_duplicate: bool = False
+    team: int | None = Field(
+        None,
+        description=(
+            "The social prescribing team to receive it, from GET /api/v1/referral-teams; "
+            "needed only when several serve your practice."
+        ),
+    )
 
     @field_validator("reasons")
     @classmethod
@@ -157,6 +164,9 @@ class ReferralOut(Schema):
     decline_reason: str
     redirected_to: str
     possible_duplicate_of: uuid.UUID | None
+    person_details_sent: dict = Field(
+        description="Who the referrer said the referral is about, as sent."
+    )
 
     @staticmethod
     def resolve_team(obj):
@@ -169,6 +179,12 @@ class ReferralOut(Schema):
     @staticmethod
     def resolve_possible_duplicate_of(obj):
         return obj.possible_duplicate_of_id
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    kind: str
 
 
 class ReasonOut(Schema):

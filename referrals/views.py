@@ -10,11 +10,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Team
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_access
 from casework.queries import cases_for
-from referrals import actions
+from referrals import actions, routing
 from referrals.access import get_referral_for_user
 from referrals.forms import (
     AcceptForm,
@@ -43,14 +42,15 @@ def _form_error(form, exc: DomainError) -> None:
 @login_required
 def new_referral(request):
     _require(request.user, Permission.REFER)
-    if request.user.team is None:
-        return render(request, "referrals/no_team.html", status=403)
-    form = ClinicianReferralForm(request.POST or None)
+    teams = routing.teams_serving(request.user.team)
+    if not teams:
+        return render(request, "referrals/no_team.html", {"team": request.user.team}, status=409)
+    form = ClinicianReferralForm(request.POST or None, teams=teams)
     duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             referral = actions.refer_person(
-                team=request.user.team,
+                team=routing.choose_team(request.user.team, form.chosen_team_id()),
                 source=Referral.Source.CLINICIAN,
                 by=request.user,
                 reasons=form.cleaned_data["reasons"],
@@ -61,16 +61,18 @@ def new_referral(request):
             )
         except actions.DuplicateReferral as exc:
             duplicate = exc
-            # Link to the open referral only when this user may see it anyway.
+            # refer_person names only an open referral this user may see.
             existing = referrals_for(request.user).filter(pk=exc.extra["existing_referral_id"])
             duplicate.visible_referral = existing.first()
             form.add_error("confirm_duplicate", exc.message)
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, f"Referral sent for {referral.person}.")
+            messages.success(request, f"Referral sent to {referral.team} for {referral.sent_name}.")
             return redirect("referrals:detail", referral_id=referral.pk)
-    return render(request, "referrals/new.html", {"form": form, "duplicate": duplicate})
+    return render(
+        request, "referrals/new.html", {"form": form, "duplicate": duplicate, "teams": teams}
+    )
 
 
 def _slow_down(request):
@@ -85,8 +87,7 @@ def self_refer(request):
     Two limits per client address: SELF_REFERRAL_RATE_PER_HOUR referrals, and four times
     as many attempts (so someone correcting a mistake is not locked out, but a flood is).
     """
-    team = Team.objects.filter(accepts_self_referrals=True).order_by("pk").first()
-    if team is None:
+    if not routing.self_referral_open():
         return render(request, "referrals/self_refer_closed.html", status=503)
     if request.method == "POST":
         ip = client_ip(request)
@@ -95,33 +96,41 @@ def self_refer(request):
             return _slow_down(request)
         form = SelfReferralForm(request.POST)
         if form.is_valid():
-            if not allow(f"self-referral:{ip}", limit=rate):
-                return _slow_down(request)
-            try:
-                actions.refer_person(
-                    team=team,
-                    source=Referral.Source.SELF,
-                    by=None,
-                    reasons=form.cleaned_data["reasons"],
-                    notes=form.cleaned_data["notes"],
-                    person_fields=form.person_fields(),
-                    # A person cannot see their existing referral, so never refuse them:
-                    # the second one is created and flagged for the team to merge.
-                    confirm_duplicate=True,
-                    referrer_name="Self-referral",
-                    consent_to_referral=form.cleaned_data["consent"],
+            team = routing.team_for_postcode(form.cleaned_data["postcode"])
+            if team is None:
+                form.add_error(
+                    "postcode",
+                    "We do not have a link worker service for this postcode yet. Your GP "
+                    "practice can tell you what support there is near you.",
                 )
-            except DomainError as exc:
-                _form_error(form, exc)
+            elif not allow(f"self-referral:{ip}", limit=rate):
+                return _slow_down(request)
             else:
-                return redirect("referrals:self_refer_thanks")
+                try:
+                    actions.refer_person(
+                        team=team,
+                        source=Referral.Source.SELF,
+                        by=None,
+                        reasons=form.cleaned_data["reasons"],
+                        notes=form.cleaned_data["notes"],
+                        person_fields=form.person_fields(),
+                        # A person cannot see their existing referral, so never refuse
+                        # them: a second one is made and flagged for the team to check.
+                        confirm_duplicate=True,
+                        referrer_name="Self-referral",
+                        consent_to_referral=form.cleaned_data["consent"],
+                    )
+                except DomainError as exc:
+                    _form_error(form, exc)
+                else:
+                    return redirect("referrals:self_refer_thanks")
     else:
         form = SelfReferralForm(initial={"form_token": SelfReferralForm.new_token()})
     if form.is_bound:
         token = form.token_for_next_attempt()
         form.data = form.data.copy()
         form.data["form_token"] = token
-    return render(request, "referrals/self_refer.html", {"form": form, "team": team})
+    return render(request, "referrals/self_refer.html", {"form": form})
 
 
 def self_refer_thanks(request):
@@ -165,8 +174,13 @@ def _detail_context(request, referral, **forms) -> dict:
         and referral.team_id == user.team_id
         and referral.status == Referral.Status.RECEIVED
     )
+    sees_record = has_permission(user, Permission.VIEW_TEAM_PEOPLE)
     context = {
         "referral": referral,
+        # A referrer is shown who they said the referral is about, never the record.
+        "sees_record": sees_record,
+        "person_label": str(referral.person) if sees_record else referral.sent_name,
+        "sent": referral.person_details_sent,
         "can_triage": can_triage,
         "can_edit_person": has_permission(user, Permission.EDIT_PEOPLE),
         "case": cases_for(user).filter(referral=referral).first(),

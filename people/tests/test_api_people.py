@@ -43,13 +43,16 @@ def test_patch_with_an_invalid_nhs_number_names_the_field(api_client, worker):
     assert resp.json()["errors"][0]["field"] == "nhs_number"
 
 
-def test_referrer_can_read_but_not_change_someone_they_referred(api_client, worker, referrer):
+def test_a_referrer_never_reads_the_record_of_someone_they_referred(api_client, worker, referrer):
+    # A referrer sees what they sent and its outcome (the referral), never the record:
+    # it holds what the team learnt later, safeguarding notes included.
     case = CaseFactory(
         link_worker=worker, referral__person__team=worker.team, referral__referrer=referrer
     )
     client = api_client(referrer)
-    assert client.get(f"/api/v1/people/{case.person_id}").status_code == 200
-    assert client.patch(f"/api/v1/people/{case.person_id}", {"phone": "1"}).status_code == 403
+    assert client.get(f"/api/v1/people/{case.person_id}").status_code == 404
+    assert client.patch(f"/api/v1/people/{case.person_id}", {"phone": "1"}).status_code == 404
+    assert client.get(f"/api/v1/referrals/{case.referral_id}").status_code == 200
 
 
 def test_partner_and_commissioner_never_see_a_person(api_client, worker, partner, commissioner):
@@ -64,14 +67,14 @@ READ = {
     "worker": 200,
     "colleague": 200,
     "supervisor": 200,
-    "referrer": 200,
+    "referrer": 404,
     "stranger": 404,
     "partner": 404,
     "other_partner": 404,
     "commissioner": 404,
     "admin_user": 404,
 }
-WRITE = {**READ, "referrer": 403}
+WRITE = READ
 
 
 @pytest.fixture

@@ -89,18 +89,17 @@ def test_viewing_a_person_is_audited(client, worker, case):
     assert event.actor == worker and event.person_id == case.person_id
 
 
-def test_a_referrer_reads_the_person_they_referred_without_ways_to_change_it(
+def test_a_referrer_sees_what_they_sent_not_the_record_it_was_filed_against(
     client, referrer, case, team
 ):
-    other = ReferralFactory(person=case.person, team=team)  # someone else's referral
+    person = case.person
+    person.safeguarding_flag, person.safeguarding_note = True, "Disclosed at home visit."
+    person.save()
     client.force_login(referrer)
-    resp = client.get(reverse("people:detail", args=[case.person_id]))
-    body = resp.content.decode()
-    assert resp.status_code == 200
-    assert reverse("people:edit", args=[case.person_id]) not in body
-    assert "Record a consent" not in body and "Withdraw" not in body
-    assert reverse("referrals:detail", args=[case.referral_id]) in body
-    assert reverse("referrals:detail", args=[other.pk]) not in body
+    assert client.get(reverse("people:detail", args=[person.pk])).status_code == 404
+    body = client.get(reverse("referrals:detail", args=[case.referral_id])).content.decode()
+    assert "Disclosed at home visit" not in body
+    assert reverse("people:detail", args=[person.pk]) not in body
     assert reverse("casework:case", args=[case.pk]) not in body
 
 
@@ -220,7 +219,7 @@ CONSENT_PAGE = {
     "colleague": 200,
     "supervisor": 200,
     "stranger": 404,
-    "referrer": 403,
+    "referrer": 404,
     "partner": 404,
     "other_partner": 404,
     "commissioner": 404,

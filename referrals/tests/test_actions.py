@@ -155,21 +155,31 @@ def test_the_referral_audit_row_holds_codes_not_notes(team, referrer):
         "source": "clinician",
         "reasons": ["loneliness"],
         "possible_duplicate": False,
+        "possible_duplicate_person": False,
         "details_differ": [],
     }
     assert event.person_id == referral.person_id
 
 
-def test_an_nhs_number_whose_record_is_someone_else_is_refused_for_a_clinician(team, referrer):
+def test_an_nhs_number_whose_record_is_someone_else_is_refused_to_its_own_referrer(team, referrer):
     known = PersonFactory(team=team, nhs_number="9434765919", birth_date=dt.date(1950, 1, 1))
+    ReferralFactory(person=known, referrer=referrer, status="closed")
     with pytest.raises(actions.PersonMismatch) as exc:
         refer(team, referrer, person_fields={**PERSON, "birth_date": dt.date(1990, 5, 5)})
     assert exc.value.field == "nhs_number" and exc.value.status_code == 409
-    assert not Referral.objects.exists()
-    assert referrer not in [r.referrer for r in known.referrals.all()]
+    assert known.referrals.count() == 1
 
 
-def test_a_public_referral_with_someone_elses_nhs_number_is_kept_but_flagged(team):
+def test_a_clinician_who_never_referred_someone_learns_nothing_of_their_nhs_number(team, referrer):
+    known = PersonFactory(team=team, nhs_number="9434765919", birth_date=dt.date(1950, 1, 1))
+    referral = refer(team, referrer, person_fields={**PERSON, "birth_date": dt.date(1990, 5, 5)})
+    assert referral.person != known
+    assert referral.person.possible_duplicate_of == known
+    assert not known.referrals.exists()
+    assert not known.consents.exists()
+
+
+def test_a_public_referral_with_someone_elses_nhs_number_gets_a_separate_flagged_record(team):
     known = PersonFactory(
         team=team,
         nhs_number="9434765919",
@@ -180,10 +190,13 @@ def test_a_public_referral_with_someone_elses_nhs_number_is_kept_but_flagged(tea
     referral = refer(
         team, None, source="self", person_fields={**PERSON, "birth_date": dt.date(1990, 5, 5)}
     )
-    assert referral.person == known
-    assert referral.person_details_given == {"birth_date": "1990-05-05"}
+    assert referral.person != known
+    assert referral.person.possible_duplicate_of == known
+    assert referral.person.nhs_number == "9434765919"
+    assert referral.person_details_given == {}
     known.refresh_from_db()
     assert known.birth_date == dt.date(1950, 1, 1)  # the record is not overwritten
+    assert not known.consents.exists() and not known.referrals.exists()
 
 
 def test_newer_contact_details_are_kept_on_the_referral_for_triage(team, referrer):

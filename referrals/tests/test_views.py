@@ -85,7 +85,8 @@ def test_self_referral_never_reveals_that_someone_is_known(client, team):
         "/referrals/self/", {**SELF, "nhs_number": "9434765919", "form_token": token()}
     )
     assert resp.status_code == 302
-    assert Referral.objects.filter(possible_duplicate_of__isnull=False).count() == 1
+    flagged = Referral.objects.get(source="self").person
+    assert flagged.possible_duplicate_of is not None  # a new record, flagged for staff
 
 
 def test_clinician_form_shows_field_errors_and_writes_nothing(client, referrer):
@@ -161,24 +162,30 @@ def test_a_duplicate_warns_with_a_link_then_is_flagged_when_confirmed(client, re
     assert Referral.objects.exclude(pk=first.pk).get().possible_duplicate_of == first
 
 
-def test_the_duplicate_warning_links_only_to_a_referral_the_user_may_see(client, referrer, team):
+def test_a_duplicate_the_referrer_cannot_see_is_flagged_for_triage_not_revealed(
+    client, referrer, team
+):
     existing = ReferralFactory(person__team=team, person__nhs_number="9434765919")
     existing.person.given_name, existing.person.family_name = "Mary", "Jones"
     existing.person.birth_date = dt.date(1948, 3, 2)
     existing.person.save()
     client.force_login(referrer)
-    body = client.post(reverse("referrals:new"), CLINICIAN).content.decode()
-    assert "This person already has an open referral" in body
-    assert str(existing.pk) not in body
+    resp = client.post(reverse("referrals:new"), CLINICIAN)
+    assert resp.status_code == 302
+    assert "already has an open referral" not in client.get(resp["Location"]).content.decode()
+    assert Referral.objects.exclude(pk=existing.pk).get().possible_duplicate_of == existing
 
 
-def test_an_nhs_number_belonging_to_someone_else_is_an_error_on_that_field(client, referrer, team):
-    PersonFactory(team=team, nhs_number="9434765919", birth_date=dt.date(1990, 1, 1))
+def test_an_nhs_number_belonging_to_someone_they_referred_is_an_error_on_that_field(
+    client, referrer, team
+):
+    known = PersonFactory(team=team, nhs_number="9434765919", birth_date=dt.date(1990, 1, 1))
+    ReferralFactory(person=known, referrer=referrer, status="declined", decline_reason="x")
     client.force_login(referrer)
     resp = client.post(reverse("referrals:new"), CLINICIAN)
     assert "belongs to someone with a different name or date of birth" in resp.content.decode()
     assert "nhs_number" in resp.context["form"].errors
-    assert not Referral.objects.exists()
+    assert Referral.objects.count() == 1
 
 
 def test_a_clinician_outside_any_team_is_told_why_they_cannot_refer(client, db):
@@ -187,8 +194,8 @@ def test_a_clinician_outside_any_team_is_told_why_they_cannot_refer(client, db):
     loner = UserFactory(username="loner", role="referrer", team=None)
     client.force_login(loner)
     resp = client.get(reverse("referrals:new"))
-    assert resp.status_code == 403
-    assert "not in a team" in resp.content.decode()
+    assert resp.status_code == 409
+    assert "not in a practice or team yet" in resp.content.decode()
 
 
 # --- Self-referral ---------------------------------------------------------------------
@@ -319,8 +326,17 @@ def test_viewing_a_referral_is_audited(client, worker, team):
     assert event.record_id == str(referral.pk) and event.person_id == referral.person_id
 
 
-def test_triage_sees_details_that_differ_and_a_warning_when_identity_does(client, worker, team):
-    known = PersonFactory(team=team, nhs_number="9434765919", birth_date=dt.date(1950, 1, 1))
+def test_triage_sees_details_that_differ_when_a_self_referral_matches_its_record(
+    client, worker, team
+):
+    known = PersonFactory(
+        team=team,
+        nhs_number="9434765919",
+        given_name="Tom",
+        family_name="Baker",
+        birth_date=dt.date(1950, 1, 2),
+        phone="01233 000000",
+    )
     client.post(
         reverse("referrals:self_refer"),
         {**SELF, "nhs_number": "9434765919", "form_token": token()},
@@ -328,10 +344,23 @@ def test_triage_sees_details_that_differ_and_a_warning_when_identity_does(client
     referral = Referral.objects.get(person=known)
     client.force_login(worker)
     body = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
-    assert "Check this is the same person" in body
-    assert "2 January 1950" not in body  # shown as given, not reformatted
-    assert "1950-01-02" in body and "07700 900456" in body
+    assert "Details differ from the record" in body
+    assert "07700 900456" in body
     assert reverse("people:edit", args=[known.pk]) in body
+
+
+def test_triage_is_warned_of_a_new_record_whose_nhs_number_is_already_held(client, worker, team):
+    known = PersonFactory(team=team, nhs_number="9434765919", birth_date=dt.date(1950, 1, 1))
+    client.post(
+        reverse("referrals:self_refer"),
+        {**SELF, "nhs_number": "9434765919", "form_token": token()},
+    )
+    referral = Referral.objects.get()
+    assert referral.person != known
+    client.force_login(worker)
+    body = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "NHS number already on another record" in body
+    assert str(known.pk) not in body
 
 
 def test_accepting_from_the_page_opens_the_case(client, worker, team):
