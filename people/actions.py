@@ -233,3 +233,72 @@ def withdraw_consent(consent: Consent, *, by) -> Consent:
     Consent.objects.filter(pk=consent.pk).update(withdrawn_at=consent.withdrawn_at)
     record_event(by, "change", consent, detail={"withdrawn": True})
     return consent
+
+
+def _check_may_resolve(duplicate: Person, by) -> Person:
+    """The record `duplicate` was flagged against, when `by` may decide: a supervisor of
+    the team holding it (they can see it; the flagged record's team may not)."""
+    from accounts.permissions import Permission, has_permission
+    from people.queries import people_for
+
+    original = duplicate.possible_duplicate_of
+    if original is None:
+        raise DomainError("This record is not flagged as a possible duplicate.")
+    if not (
+        has_permission(by, Permission.SUPERVISE)
+        and original.team_id == by.team_id
+        and people_for(by).filter(pk=original.pk).exists()
+    ):
+        raise DomainError("Only a supervisor of the team holding the record can decide this.")
+    return original
+
+
+def _people_foreign_keys():
+    """Every (model, field name) that points at a person, found from the models, so a new
+    one is never forgotten by a merge."""
+    return [
+        (rel.related_model, rel.field.name)
+        for rel in Person._meta.related_objects
+        if (rel.one_to_many or rel.one_to_one) and rel.related_model is not Person
+    ]
+
+
+@transaction.atomic
+def merge_people(duplicate: Person, *, by) -> Person:
+    """Fold a record flagged as a possible duplicate into the record it was flagged against,
+    once a supervisor of that record's team has checked they are the same person.
+
+    Everything that pointed at the duplicate (referrals, cases, consents, measures, …) then
+    points at the kept record, whose details are left as they were; the duplicate is
+    deleted. Side effects: audit rows on the kept record and the duplicate.
+    """
+    duplicate = Person.objects.select_for_update().get(pk=duplicate.pk)
+    kept = _check_may_resolve(duplicate, by)
+    moved: dict[str, int] = {}
+    for model, field in _people_foreign_keys():
+        rows = model.objects.filter(**{field: duplicate})
+        changes = {field: kept}
+        if model is Consent:
+            changes["area_id"] = kept.area_id  # a consent lives with its person
+        count = rows.update(**changes)
+        if count:
+            moved[model._meta.label] = count
+    Person.objects.filter(possible_duplicate_of=duplicate).update(possible_duplicate_of=kept)
+    record_event(by, "change", kept, detail={"merged_from": str(duplicate.pk), "moved": moved})
+    record_event(by, "delete", duplicate, detail={"merged_into": str(kept.pk)})
+    duplicate.delete()
+    return kept
+
+
+@transaction.atomic
+def keep_apart(duplicate: Person, *, by) -> Person:
+    """Record that a flagged record is someone else: the NHS number given with it belongs
+    to the other record, so it is cleared here (the team asks the person for theirs) and
+    the flag is lifted. Side effect: an audit row naming the cleared field."""
+    duplicate = Person.objects.select_for_update().get(pk=duplicate.pk)
+    _check_may_resolve(duplicate, by)
+    duplicate.nhs_number = ""
+    duplicate.possible_duplicate_of = None
+    duplicate.save(update_fields=["nhs_number", "possible_duplicate_of", "updated_at"])
+    record_event(by, "change", duplicate, detail={"fields": ["nhs_number"], "kept_apart": True})
+    return duplicate

@@ -27,3 +27,16 @@ def people_for(user) -> QuerySet[Person]:
             Q(area_id=user.team.area_id, team_id=user.team_id) | Q(pk__in=referred_here)
         )
     return qs.none()
+
+
+def duplicates_to_check_for(user) -> QuerySet[Person]:
+    """Records flagged as possible duplicates of people in `user`'s team, for a supervisor
+    of that team to merge or keep apart (newest first)."""
+    if not (has_permission(user, Permission.SUPERVISE) and user.team_id):
+        return Person.objects.none()
+    own = people_for(user).filter(team_id=user.team_id)
+    return (
+        Person.objects.filter(possible_duplicate_of__in=own)
+        .select_related("team", "possible_duplicate_of")
+        .order_by("-created_at")
+    )

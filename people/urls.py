@@ -4,6 +4,12 @@ from people import views
 
 app_name = "people"
 urlpatterns = [
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path(
+        "duplicates/<uuid:person_id>/<str:decision>/",
+        views.resolve_duplicate,
+        name="resolve_duplicate",
+    ),
     path("<uuid:person_id>/", views.detail, name="detail"),
     path("<uuid:person_id>/edit/", views.edit, name="edit"),
     path("<uuid:person_id>/consents/", views.consent, name="consent"),

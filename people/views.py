@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,6 +16,7 @@ from casework.queries import cases_for
 from people import actions
 from people.access import get_person_for_user
 from people.forms import ConsentForm, PersonForm
+from people.queries import duplicates_to_check_for
 from people.rules import age_on
 from referrals.queries import referrals_for
 from socialrx.errors import DomainError
@@ -107,3 +110,33 @@ def withdraw_consent(request, person_id, consent_id):
     else:
         messages.success(request, "Consent withdrawn.")
     return redirect("people:detail", person_id=person.pk)
+
+
+@login_required
+def duplicates(request):
+    """Supervisors: records that gave an NHS number already on one of the team's people,
+    each beside the team's record, to merge or keep apart."""
+    if not has_permission(request.user, Permission.SUPERVISE):
+        raise PermissionDenied
+    flagged = list(duplicates_to_check_for(request.user))
+    for person in flagged:
+        record_access(request.user, person)
+    return render(request, "people/duplicates.html", {"flagged": flagged})
+
+
+@login_required
+@require_POST
+def resolve_duplicate(request, person_id, decision):
+    if decision not in ("merge", "apart"):
+        raise Http404("No such decision.")
+    duplicate = get_object_or_404(duplicates_to_check_for(request.user), pk=person_id)
+    try:
+        if decision == "merge":
+            kept = actions.merge_people(duplicate, by=request.user)
+            messages.success(request, f"The two records are now one: {kept}.")
+        else:
+            actions.keep_apart(duplicate, by=request.user)
+            messages.success(request, "Kept apart. The NHS number was cleared on the new record.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("people:duplicates")
