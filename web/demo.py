@@ -1,32 +1,44 @@
 """Demo data: a fictional town, Ashby Vale, generated from a fixed seed.
 
-Everything here is invented. Postcodes use the outward codes AV1–AV4, which are well formed
-but belong to no real UK area; NHS numbers come from the 999 test range, which is never
-issued. Rows are written directly (not through the domain actions) because this is a
-snapshot of a journey already under way, and no audit trail should claim that real staff
-did these things.
+Everything here is invented. The town's organisations, services, opening times and names
+are in `web/data/demo_town.toml`; its postcodes, with where they are, in
+`web/data/demo_postcodes.csv`, loaded through the postcode importer like the ONS Postcode
+Directory, so distance search and matching work from any demo address. Postcodes use the
+outward codes AV1–AV4, which are well formed but belong to no real UK area; NHS numbers
+come from the 999 test range, which is never issued. Rows are written directly (not
+through the domain actions) because this is a snapshot of a journey already under way, and
+no audit trail should claim that real staff did these things.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import functools
 import random
+import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Area, Role, Team, User
 from casework.models import Case, Connection, Contact, Conversation, Goal, PlanAction
-from directory.models import Location, Organization, Service, ServiceAtLocation
+from directory.models import Location, Organization, Schedule, Service, ServiceAtLocation
 from people.models import Consent, Person
 from people.rules import nhs_check_digit
+from places.importers import import_postcodes
+from places.models import Postcode
 from referrals.models import Referral
 from referrals.reasons import Reason
 
 DEMO_PASSWORD = "socialrx-demo"  # noqa: S105 - the documented demo password
 TOWN = "Ashby Vale"
-CENTRE = (52.6205, -1.1305)
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TOWN_FILE = DATA_DIR / "demo_town.toml"
+POSTCODES_FILE = DATA_DIR / "demo_postcodes.csv"
 
 DEMO_LOGINS = [
     ("referrer", Role.REFERRER, "Dr Priya Shah", "refers patients and sees what happened"),
@@ -47,362 +59,18 @@ DEMO_LOGINS = [
     ("admin", Role.ADMIN, "Chris Lee", "reads the audit log, manages users"),
 ]
 
-FIRST = [
-    "Mary",
-    "John",
-    "Aisha",
-    "David",
-    "Margaret",
-    "Tom",
-    "Fatima",
-    "Peter",
-    "Susan",
-    "Raj",
-    "Linda",
-    "George",
-    "Grace",
-    "Mohammed",
-    "Joan",
-    "Patrick",
-    "Chloe",
-    "Stanley",
-    "Nadia",
-    "Arthur",
-    "Eileen",
-    "Kwame",
-    "Olga",
-    "Harry",
-    "Beatrice",
-    "Connor",
-    "Mei",
-    "Dennis",
-    "Sofia",
-    "Frank",
-    "Irene",
-    "Tariq",
-    "Brenda",
-    "Leon",
-    "Agnes",
-    "Emeka",
-]
-LAST = [
-    "Smith",
-    "Jones",
-    "Patel",
-    "Williams",
-    "Brown",
-    "Khan",
-    "Taylor",
-    "Davies",
-    "Evans",
-    "Wilson",
-    "Thomas",
-    "Roberts",
-    "Ahmed",
-    "Walker",
-    "Wright",
-    "Robinson",
-    "Thompson",
-    "White",
-    "Hughes",
-    "Edwards",
-    "Green",
-    "Hall",
-    "Wood",
-    "Clarke",
-    "Novak",
-    "Kowalski",
-    "Mensah",
-    "O'Brien",
-    "Murphy",
-    "Singh",
-    "Begum",
-    "Chen",
-]
-STREETS = [
-    "Mill Lane",
-    "Church Street",
-    "Station Road",
-    "Victoria Road",
-    "The Green",
-    "Park Avenue",
-    "Orchard Close",
-    "High Street",
-    "Brook Street",
-    "Queens Road",
-]
 
-# (organisation, [(service name, description, kind extras)])
-CATALOGUE = [
-    (
-        "Ashby Vale Walking Friends",
-        [
-            (
-                "Tuesday health walk",
-                "A gentle 45-minute walk around Vale Park for all abilities, "
-                "with tea and a chat afterwards. Walk leaders are trained volunteers.",
-                {},
-            ),
-            (
-                "Nordic walking for beginners",
-                "Six-week course with poles provided; builds fitness and confidence outdoors.",
-                {"fees_description": "£2 a session"},
-            ),
-        ],
-    ),
-    (
-        "Vale Citizens Advice",
-        [
-            (
-                "Debt advice",
-                "Free, confidential help with debts, bills and money worries; "
-                "appointments by phone or in person.",
-                {},
-            ),
-            ("Benefits check", "Find out what benefits you can claim and get help with forms.", {}),
-        ],
-    ),
-    (
-        "Ashby Vale Food Bank",
-        [
-            (
-                "Emergency food parcels",
-                "Three days of food for people in crisis, with a referral voucher.",
-                {},
-            ),
-            (
-                "Community pantry",
-                "Low-cost weekly shop for members.",
-                {"fees_description": "£4 a week"},
-            ),
-        ],
-    ),
-    (
-        "Green Hands Community Garden",
-        [
-            (
-                "Gardening group",
-                "Grow vegetables and flowers together in the community garden; "
-                "no experience needed; tools provided.",
-                {},
-            ),
-            (
-                "Therapeutic horticulture",
-                "Small, supported gardening sessions for people living with anxiety or low mood.",
-                {},
-            ),
-        ],
-    ),
-    (
-        "The Arts Hub",
-        [
-            (
-                "Art for wellbeing",
-                "Relaxed painting and drawing sessions in a small friendly group.",
-                {"fees_description": "Free for referrals"},
-            ),
-            ("Community choir", "Sing together every Thursday evening; no auditions.", {}),
-            ("Craft and chat", "Knitting, sewing and crafts over a cuppa.", {}),
-        ],
-    ),
-    (
-        "Vale Befriending Service",
-        [
-            (
-                "Telephone befriending",
-                "A weekly friendly call from a trained volunteer for people "
-                "who feel lonely or isolated.",
-                {},
-            ),
-            ("Home visiting befriender", "A volunteer visits at home each week.", {}),
-        ],
-    ),
-    (
-        "Vale Volunteering Centre",
-        [
-            ("Volunteering matching", "Find volunteering that suits your interests and time.", {}),
-        ],
-    ),
-    (
-        "Carers Support Ashby Vale",
-        [
-            (
-                "Carers' café",
-                "Monthly drop-in for unpaid carers, with advice and peer support.",
-                {},
-            ),
-            ("Carers' assessment support", "Help to get a carer's assessment and a break.", {}),
-        ],
-    ),
-    (
-        "Cruse Bereavement Vale",
-        [
-            ("Bereavement support group", "Fortnightly group for people grieving a loss.", {}),
-            ("One-to-one bereavement support", "Six sessions with a trained volunteer.", {}),
-        ],
-    ),
-    (
-        "Vale Leisure Trust",
-        [
-            (
-                "Exercise on referral",
-                "12-week supported gym and swim programme for people with health conditions.",
-                {"fees_description": "£15 for 12 weeks"},
-            ),
-            (
-                "Chair-based exercise",
-                "Seated exercise class for people with limited mobility.",
-                {"fees_description": "£3 a session"},
-            ),
-            ("Weight management course", "Ten-week healthy eating and activity course.", {}),
-        ],
-    ),
-    (
-        "Vale Housing Advice",
-        [
-            (
-                "Housing options advice",
-                "Help if you are homeless, at risk, or in poor housing.",
-                {},
-            ),
-            ("Repairs and energy advice", "Help with damp, heating and energy bills.", {}),
-        ],
-    ),
-    (
-        "Ashby Works",
-        [
-            ("Employment support", "One-to-one help with CVs, job searching and confidence.", {}),
-            ("Digital skills drop-in", "Learn to use a phone, tablet or computer.", {}),
-        ],
-    ),
-    (
-        "Men's Shed Ashby Vale",
-        [
-            ("Men's Shed", "Woodwork, repairs and conversation in a community workshop.", {}),
-        ],
-    ),
-    (
-        "Mind in the Vale",
-        [
-            ("Peer support group", "Meet others with experience of anxiety and depression.", {}),
-            ("Wellbeing course", "Six-week course on managing stress and mood.", {}),
-        ],
-    ),
-    (
-        "Vale Diabetes Group",
-        [
-            ("Diabetes peer support", "Monthly meeting for people living with diabetes.", {}),
-        ],
-    ),
-    (
-        "St Mary's Church Hall",
-        [
-            (
-                "Lunch club",
-                "Hot two-course lunch and company every Wednesday.",
-                {"fees_description": "£4.50"},
-            ),
-        ],
-    ),
-    (
-        "Ashby Vale Library",
-        [
-            ("Reading group", "Monthly book club, large print books available.", {}),
-            ("Knit and natter", "Bring your knitting and have a chat.", {}),
-        ],
-    ),
-    (
-        "Vale Dance Collective",
-        [
-            ("Dance for health", "Gentle dance class for older adults.", {}),
-        ],
-    ),
-    (
-        "Parents Together Vale",
-        [
-            ("Parenting programme", "Eight-week group for parents of children aged 2 to 11.", {}),
-        ],
-    ),
-    (
-        "Vale Community Transport",
-        [
-            (
-                "Dial-a-ride",
-                "Door-to-door minibus for people who cannot use public transport.",
-                {"fees_description": "£2 each way"},
-            ),
-        ],
-    ),
-    (
-        "Ashby Vale Allotment Society",
-        [
-            ("Shared allotment plot", "Share a plot with experienced growers.", {}),
-        ],
-    ),
-    (
-        "Vale Legal Advice Centre",
-        [
-            ("Free legal advice clinic", "Advice on housing, employment and family law.", {}),
-        ],
-    ),
-    (
-        "Vale Cycling Club",
-        [
-            ("Learn to ride again", "Bikes provided; quiet routes; all ages.", {}),
-        ],
-    ),
-    (
-        "Vale Cookery School",
-        [
-            ("Cook and eat", "Learn to cook healthy meals on a budget, then eat together.", {}),
-        ],
-    ),
-    (
-        "Ashby Vale Stroke Club",
-        [
-            ("Stroke survivors' club", "Social club for stroke survivors and their carers.", {}),
-        ],
-    ),
-    (
-        "Vale Hearing Support",
-        [
-            ("Hearing aid maintenance drop-in", "Batteries, tubing and advice.", {}),
-        ],
-    ),
-    (
-        "Neighbours of Mill Lane",
-        [
-            (
-                "Sunday cards afternoon",
-                "Neighbours who meet to play cards on Sundays. Informal; "
-                "ask the link worker to introduce you.",
-                {"visibility": "professionals"},
-            ),
-        ],
-    ),
-    (
-        "Vale Pensioners' Forum",
-        [
-            ("Coffee morning", "Weekly coffee morning with speakers.", {}),
-        ],
-    ),
-    (
-        "Vale Swimming Club",
-        [
-            (
-                "Adult learn to swim",
-                "Small group lessons in the shallow pool.",
-                {"fees_description": "£5 a lesson", "capacity": "full"},
-            ),
-        ],
-    ),
-    (
-        "Vale Tenants' Association",
-        [
-            ("Tenants' advice surgery", "Help with landlord problems.", {}),
-        ],
-    ),
-]
+@functools.cache
+def town_data() -> dict:
+    """The town's names, streets, venues, organisations and services (demo_town.toml)."""
+    with TOWN_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def demo_postcodes() -> list[str]:
+    """Every postcode of the town (demo_postcodes.csv), sorted."""
+    with POSTCODES_FILE.open(encoding="utf-8", newline="") as handle:
+        return sorted(row["pcds"] for row in csv.DictReader(handle))
 
 
 @dataclass
@@ -424,24 +92,16 @@ def _nhs(rng: random.Random, used: set[str]) -> str:
             return number
 
 
-def _postcode(rng: random.Random) -> str:
-    letters = "ABDEFGHJLNPQRSTUWXYZ"
-    return f"AV{rng.randint(1, 4)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+@dataclass
+class Teams:
+    """The demo's areas and teams, as the other steps need them."""
+
+    area: Area
+    pcn: Team
+    practice: Team
 
 
-def _jitter(rng: random.Random, km: float) -> tuple[float, float]:
-    return (
-        round(CENTRE[0] + rng.uniform(-km, km) / 111.0, 6),
-        round(CENTRE[1] + rng.uniform(-km, km) / 68.0, 6),
-    )
-
-
-@transaction.atomic
-def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
-    rng = random.Random(seed)
-    now = timezone.now()
-    today = timezone.localdate()
-
+def _teams() -> Teams:
     area = Area.objects.create(code="ashby-vale", name=f"{TOWN} locality")
     pcn = Team.objects.create(
         area=area,
@@ -449,73 +109,174 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
         kind=Team.Kind.PCN,
         ods_code="U00001",
         accepts_self_referrals=True,
+        self_referral_postcodes="AV1, AV2, AV3, AV4",
     )
     practice = Team.objects.create(
         area=area, name="Mill Lane Surgery", kind=Team.Kind.PRACTICE, ods_code="A00001"
     )
+    # The practice does not triage: its referrals go to the PCN's link workers.
+    practice.served_by.add(pcn)
     other_area = Area.objects.create(code="riverside", name="Riverside locality")
     Team.objects.create(area=other_area, name="Riverside PCN", kind=Team.Kind.PCN)
+    return Teams(area=area, pcn=pcn, practice=practice)
 
-    # Directory
+
+@transaction.atomic
+def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
+    """Load the town into an empty database. The same `seed` gives the same town."""
+    rng = random.Random(seed)
+    postcodes = _postcodes()
+    teams = _teams()
+    orgs, services = _directory(rng)
+    _categorise(services)
+    staff = _staff(teams, orgs)
+    counts = _journeys(
+        rng, people, teams=teams, staff=staff, services=services, postcodes=postcodes
+    )
+    return Seeded(users=User.objects.count(), services=len(services), people=people, **counts)
+
+
+def _postcodes() -> list[str]:
+    """The town's postcodes, loaded as a real deployment loads the ONS Postcode Directory."""
+    report = import_postcodes(POSTCODES_FILE)
+    if report.rejected:
+        raise ValueError(f"{POSTCODES_FILE.name}: {'; '.join(report.rejected)}")
+    return demo_postcodes()
+
+
+# --- The directory ---------------------------------------------------------------------------
+
+_DAY_NAMES = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
+_NTH = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
+_NTH_DAY = re.compile(r"^(-?[1-4])(MO|TU|WE|TH|FR|SA|SU)$")
+
+# A service's other sessions (its `sessions` in the town file), each listed as a service of
+# its own: the name's suffix, the venue (None: the service's own place), and its times:
+# new opening hours on the usual days, or rules of its own.
+_SESSIONS = {
+    "morning": ("(morning)", None, {"opens_at": "09:30", "closes_at": "11:30"}),
+    "evening": ("(evening)", None, {"opens_at": "18:00", "closes_at": "20:00"}),
+    "saturday": ("(Saturday)", None, [{"byday": "SA", "opens_at": "10:00", "closes_at": "12:00"}]),
+    "north": ("– north Vale", "north", {}),
+    "centre": ("– town centre", "centre", {}),
+}
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def describe_schedule(rule: dict) -> str:
+    """The days of an HSDS schedule rule in words: "Tuesdays", "Monday to Friday", "Every
+    other Wednesday", "First Wednesday of the month". (Pages add the opening times.)"""
+    days = [d.strip() for d in rule["byday"].split(",")]
+    if rule.get("freq", "WEEKLY") == "MONTHLY":
+        parts = []
+        for day in days:
+            nth, name = _NTH_DAY.match(day).groups()
+            parts.append(f"{_NTH[nth]} {_DAY_NAMES[name]}")
+        text = f"{_join(parts)} of the month"
+    elif rule.get("interval", 1) == 2:
+        text = f"every other {_join([_DAY_NAMES[d] for d in days])}"
+    elif days == ["MO", "TU", "WE", "TH", "FR"]:
+        text = "Monday to Friday"
+    elif days == ["SA", "SU"]:
+        text = "weekends"
+    else:
+        text = _join([f"{_DAY_NAMES[d]}s" for d in days])
+    return text[0].upper() + text[1:]
+
+
+def _schedules(service: Service, rules: list[dict]) -> None:
+    """HSDS schedule rows for `service`, one per rule (weekly unless the rule says)."""
+    for rule in rules:
+        Schedule.objects.create(
+            service=service, description=describe_schedule(rule), **{"freq": "WEEKLY", **rule}
+        )
+
+
+def _location(organization: Organization | None, place: dict) -> Location:
+    """A place at its postcode's centre (the postcode must be one of the town's)."""
+    postcode = Postcode.objects.get(pk=place["postcode"])
+    return Location.objects.create(
+        organization=organization,
+        name=place.get("name") or organization.name,
+        address_1=place["address"],
+        city=TOWN,
+        postal_code=postcode.postcode,
+        latitude=postcode.latitude,
+        longitude=postcode.longitude,
+    )
+
+
+def _directory(rng: random.Random) -> tuple[list[Organization], list[Service]]:
+    """The town's organisations at their places, and their services with opening times and
+    other sessions."""
+    data = town_data()
+    venues = {key: _location(None, venue) for key, venue in data["venues"].items()}
     orgs, services = [], []
-    for org_name, svc_defs in CATALOGUE:
-        slug = org_name.lower().replace(" ", "").replace("'", "")[:20]
+    for entry in data["organisation"]:
+        slug = entry["name"].lower().replace(" ", "").replace("'", "")[:20]
         org = Organization.objects.create(
-            name=org_name,
-            description=f"{org_name} serves people in {TOWN}.",
+            name=entry["name"],
+            description=f"{entry['name']} serves people in {TOWN}.",
             email=f"hello@{slug}.example.org",
             website=f"https://{slug}.example.org",
         )
         orgs.append(org)
-        lat, lon = _jitter(rng, 4)
-        location = Location.objects.create(
-            organization=org,
-            name=org_name,
-            address_1=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
-            city=TOWN,
-            postal_code=_postcode(rng),
-            latitude=lat,
-            longitude=lon,
-        )
-        for name, description, extra in svc_defs:
-            stale = rng.random() < 0.1
-            svc = Service.objects.create(
-                organization=org,
-                name=name,
-                description=description,
-                email=org.email,
-                url=org.website,
-                visibility=extra.get("visibility", Service.Visibility.PUBLIC),
-                capacity=extra.get("capacity", Service.Capacity.OPEN),
-                fees_description=extra.get("fees_description", "Free"),
-                last_verified_at=now
-                - dt.timedelta(days=rng.randint(400, 700) if stale else rng.randint(1, 200)),
-            )
-            ServiceAtLocation.objects.create(service=svc, location=location)
-            services.append(svc)
-    # Pad to ~120 services with session variants, as real directories list each group
-    # meeting separately.
-    variants = ["(morning)", "(evening)", "(Saturday)", "– north Vale", "– town centre"]
-    base = list(services)
-    while len(services) < 120:
-        src = base[len(services) % len(base)]
-        svc = Service.objects.create(
-            organization=src.organization,
-            name=f"{src.name} {variants[len(services) % len(variants)]}",
-            description=src.description,
-            email=src.email,
-            url=src.url,
-            visibility=src.visibility,
-            capacity=src.capacity,
-            fees_description=src.fees_description,
-            last_verified_at=now - dt.timedelta(days=rng.randint(1, 500)),
-        )
-        ServiceAtLocation.objects.create(
-            service=svc, location=src.service_at_locations.first().location
-        )
-        services.append(svc)
+        location = _location(org, entry)
+        for defined in entry["service"]:
+            services.append(_service(rng, org, location, defined["name"], defined))
+            for key in defined.get("sessions", []):
+                suffix, venue, times = _SESSIONS[key]
+                if isinstance(times, list):
+                    rules = times
+                else:
+                    rules = [{**rule, **times} for rule in defined["schedule"]]
+                services.append(
+                    _service(
+                        rng,
+                        org,
+                        venues[venue] if venue else location,
+                        f"{defined['name']} {suffix}",
+                        {**defined, "schedule": rules},
+                    )
+                )
+    return orgs, services
 
-    # Categories from the socialrx taxonomy, so category search and matching work.
+
+def _service(
+    rng: random.Random, org: Organization, location: Location, name: str, defined: dict
+) -> Service:
+    """A service at `location` with its schedule; one in ten not checked for over a year."""
+    stale = rng.random() < 0.1
+    service = Service.objects.create(
+        organization=org,
+        name=name,
+        description=defined["description"],
+        email=org.email,
+        url=org.website,
+        visibility=defined.get("visibility", Service.Visibility.PUBLIC),
+        capacity=defined.get("capacity", Service.Capacity.OPEN),
+        fees_description=defined.get("fees_description", "Free"),
+        last_verified_at=timezone.now()
+        - dt.timedelta(days=rng.randint(400, 700) if stale else rng.randint(1, 200)),
+    )
+    ServiceAtLocation.objects.create(service=service, location=location)
+    _schedules(service, defined["schedule"])
+    return service
+
+
+def _categorise(services: list[Service]) -> None:
+    """Categories from the socialrx taxonomy, so category search and matching work."""
     from directory.models import Attribute, TaxonomyTerm
     from directory.taxonomy import load_taxonomy
 
@@ -534,46 +295,75 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
             )
     Attribute.objects.bulk_create(attributes)
 
-    # Staff
-    def make_user(username, role, full_name, team=None, organization=None):
-        first, _, last = full_name.partition(" ")
-        if first in ("Dr",):
-            first, _, last = last.partition(" ")
-        user = User(
-            username=username,
-            role=role,
-            first_name=first,
-            last_name=last,
-            email=f"{username}@{TOWN.lower().replace(' ', '')}.example.org",
-            team=team,
-            organization=organization,
-            job_title=Role(role).label,
-            is_staff=role == Role.ADMIN,
-            is_superuser=role == Role.ADMIN,
-        )
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        return user
 
-    walking = orgs[0]
+# --- Staff -----------------------------------------------------------------------------------
+
+
+def _make_user(username, role, full_name, team=None, organization=None) -> User:
+    first, _, last = full_name.partition(" ")
+    if first in ("Dr",):
+        first, _, last = last.partition(" ")
+    user = User(
+        username=username,
+        role=role,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@{TOWN.lower().replace(' ', '')}.example.org",
+        team=team,
+        organization=organization,
+        job_title=Role(role).label,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _staff(teams: Teams, orgs: list[Organization]) -> dict[str, User]:
+    """The demo logins (DEMO_LOGINS) and their colleagues, by username."""
+    by_name = {org.name: org for org in orgs}
+    walking = by_name["Ashby Vale Walking Friends"]
+    pcn, practice = teams.pcn, teams.practice
     staff = {}
     for username, role, full_name, _ in DEMO_LOGINS:
         team = {Role.REFERRER: practice, Role.LINK_WORKER: pcn, Role.SUPERVISOR: pcn}.get(role)
-        staff[username] = make_user(
+        staff[username] = _make_user(
             username,
             role,
             full_name,
             team=team,
             organization=walking if role == Role.PARTNER else None,
         )
-    staff["linkworker2"] = make_user("linkworker2", Role.LINK_WORKER, "Dev Mistry", team=pcn)
-    staff["linkworker3"] = make_user("linkworker3", Role.LINK_WORKER, "Hannah Price", team=pcn)
-    staff["referrer2"] = make_user("referrer2", Role.REFERRER, "Nurse Kim Ellis", team=pcn)
-    staff["partner2"] = make_user("partner2", Role.PARTNER, "Bea Nash", organization=orgs[1])
+    staff["linkworker2"] = _make_user("linkworker2", Role.LINK_WORKER, "Dev Mistry", team=pcn)
+    staff["linkworker3"] = _make_user("linkworker3", Role.LINK_WORKER, "Hannah Price", team=pcn)
+    staff["referrer2"] = _make_user("referrer2", Role.REFERRER, "Nurse Kim Ellis", team=pcn)
+    staff["partner2"] = _make_user(
+        "partner2", Role.PARTNER, "Bea Nash", organization=by_name["Vale Citizens Advice"]
+    )
+    return staff
+
+
+# --- People and their journeys ---------------------------------------------------------------
+
+
+def _journeys(
+    rng: random.Random,
+    people: int,
+    *,
+    teams: Teams,
+    staff: dict[str, User],
+    services: list[Service],
+    postcodes: list[str],
+) -> dict[str, int]:
+    """`people` people, each somewhere on the journey from referral to discharge."""
+    now = timezone.now()
+    today = timezone.localdate()
+    area, pcn = teams.area, teams.pcn
     workers = [staff["linkworker"], staff["linkworker2"], staff["linkworker3"]]
     referrers = [staff["referrer"], staff["referrer2"]]
-
-    # People and their journeys
+    walking = staff["partner"].organization
+    town = town_data()
     used: set[str] = set()
     stages = (
         ["received"] * 15
@@ -589,7 +379,7 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
     walking_services = [s for s in services if s.organization_id == walking.pk]
     for i in range(people):
         stage = stages[i % len(stages)]
-        given, family = rng.choice(FIRST), rng.choice(LAST)
+        given, family = rng.choice(town["first_names"]), rng.choice(town["family_names"])
         birth = today - dt.timedelta(days=rng.randint(19 * 365, 92 * 365))
         person = Person.objects.create(
             area=area,
@@ -599,8 +389,8 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
             birth_date=birth,
             sex=rng.choice(["female", "male"]),
             nhs_number=_nhs(rng, used),
-            address=f"{rng.randint(1, 200)} {rng.choice(STREETS)}\n{TOWN}",
-            postcode=_postcode(rng),
+            address=f"{rng.randint(1, 200)} {rng.choice(town['streets'])}\n{TOWN}",
+            postcode=rng.choice(postcodes),
             phone=f"07700 9{rng.randint(0, 99999):05d}",
             email=f"{given.lower()}.{family.lower().replace(chr(39), '')}{i}@example.com",
             safeguarding_flag=rng.random() < 0.04,
@@ -622,6 +412,12 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
             notes="Would benefit from support to get out and meet people.",
             urgency="urgent" if rng.random() < 0.1 else "routine",
             received_at=received,
+            person_details_sent={
+                "given_name": person.given_name,
+                "family_name": person.family_name,
+                "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+                "nhs_number": person.nhs_number,
+            },
         )
         counts["referrals"] += 1
         Consent.objects.create(
@@ -663,131 +459,182 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
         first_contact = triaged + dt.timedelta(days=rng.randint(1, 6))
         referral.first_contact_at = first_contact
         referral.save()
-        Contact.objects.create(
-            area=area,
-            case=case,
-            happened_on=first_contact.date(),
-            mode=Contact.Mode.PHONE,
-            minutes=rng.choice([15, 20, 30]),
-            notes="Introductory call; arranged to meet.",
-            recorded_by=worker,
-        )
-        Conversation.objects.create(
-            area=area,
-            case=case,
-            held_on=first_contact.date() + dt.timedelta(days=3),
-            what_matters=rng.choice(
-                [
-                    "Getting out of the house and seeing people again.",
-                    "Sorting out my money worries so I can sleep.",
-                    "Feeling fitter so I can play with my grandchildren.",
-                    "Having something to look forward to each week.",
-                ]
-            ),
-            strengths="Good sense of humour; close to their daughter.",
-            interests=rng.choice(["gardening", "singing", "walking", "crafts", "football"]),
-            barriers=rng.sample(["transport", "confidence", "cost", "mobility"], k=2),
-            preferred_days=rng.sample(["mon", "tue", "wed", "thu", "fri"], k=2),
-            setting=rng.choice(["group", "one_to_one", "either"]),
-            mode="in_person",
-            max_travel_km=rng.choice([2, 5, 10]),
-            recorded_by=worker,
-        )
-        follow_up = today + dt.timedelta(days=rng.randint(-10, 14))
-        Contact.objects.create(
-            area=area,
-            case=case,
-            happened_on=min(today, first_contact.date() + dt.timedelta(days=10)),
-            mode=Contact.Mode.IN_PERSON,
-            minutes=rng.choice([30, 45, 60]),
-            notes="What matters chat.",
-            follow_up_due=follow_up,
-            recorded_by=worker,
-        )
+        _what_matters(rng, case, worker, first_contact, today)
         if stage == "conversation":
             continue
-        goal = Goal.objects.create(
-            area=area,
-            case=case,
-            text=rng.choice(
-                [
-                    "Go to a group once a week.",
-                    "Pay off my catalogue debt.",
-                    "Walk to the shops without stopping.",
-                    "Make one new friend.",
-                ]
-            ),
-        )
-        PlanAction.objects.create(
-            area=area,
-            case=case,
-            goal=goal,
-            description="Visit the group with the link worker",
-            owner=PlanAction.Owner.LINK_WORKER,
-            due_date=today + dt.timedelta(days=rng.randint(-5, 20)),
-        )
-        case.plan_agreed_at = first_contact + dt.timedelta(days=7)
-        case.review_date = today + dt.timedelta(days=rng.randint(-7, 40))
-        case.save()
-        service = (
-            rng.choice(walking_services)
-            if rng.random() < 0.25
-            else rng.choice([s for s in services if s.capacity == "open"])
-        )
-        Consent.objects.create(
-            area=area,
-            person=person,
-            kind=Consent.Kind.SHARE_WITH_ORGANIZATION,
-            organization=service.organization,
-            shared_fields=["name", "phone", "access_needs"],
-            given=True,
-            recorded_at=case.plan_agreed_at,
-            recorded_by=worker,
-        )
-        status = rng.choice(
-            [
-                "proposed",
-                "sent",
-                "accepted",
-                "declined",
-                "first_attended",
-                "ongoing",
-                "completed",
-                "dropped",
-            ]
-        )
-        if stage == "discharged":
-            status = rng.choice(["completed", "dropped", "declined"])
-        sent = case.plan_agreed_at + dt.timedelta(days=1)
-        Connection.objects.create(
-            area=area,
-            case=case,
-            service=service,
-            organization=service.organization,
-            goal=goal,
-            status=status,
-            proposed_at=case.plan_agreed_at,
-            sent_at=None if status == "proposed" else sent,
-            responded_at=None if status in ("proposed", "sent") else sent + dt.timedelta(days=2),
-            decline_reason="The group is full until spring." if status == "declined" else "",
-            drop_reason="Stopped going after a hospital stay." if status == "dropped" else "",
-            first_attended_on=(sent + dt.timedelta(days=7)).date()
-            if status in ("first_attended", "ongoing", "completed")
-            else None,
-            accompanied_first_visit=rng.random() < 0.3,
-            ended_at=sent + dt.timedelta(days=60) if status in ("completed", "dropped") else None,
+        _plan_and_connection(
+            rng,
+            case,
+            worker,
+            first_contact,
+            discharged=stage == "discharged",
+            services=services,
+            walking_services=walking_services,
         )
         counts["connections"] += 1
-        if stage == "discharged":
-            goal.status = rng.choice(["achieved", "partly", "not_achieved"])
-            goal.save()
-            case.status = Case.Status.DISCHARGED
-            case.discharged_at = now - dt.timedelta(days=rng.randint(1, 15))
-            case.discharge_reason = rng.choice(["goals_met", "connected", "no_contact"])
-            case.save()
-            referral.status = Referral.Status.CLOSED
-            referral.save()
-    return Seeded(users=User.objects.count(), services=len(services), people=people, **counts)
+    return counts
+
+
+_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_TIMES = ["morning", "afternoon", "evening"]
+
+
+def _free_times(rng: random.Random) -> tuple[list[str], list[str]]:
+    """When someone says they are free: most name two or three days (some a weekend day),
+    many a time of day as well; the rest are free any time."""
+    days, times = [], []
+    if rng.random() < 0.85:
+        week = _WEEK if rng.random() < 0.3 else _WEEK[:5]
+        days = sorted(rng.sample(week, k=rng.randint(2, 3)), key=_WEEK.index)
+    if rng.random() < 0.7:
+        times = sorted(rng.sample(_TIMES, k=rng.randint(1, 2)), key=_TIMES.index)
+    return days, times
+
+
+def _what_matters(rng: random.Random, case: Case, worker: User, first_contact, today) -> None:
+    """The first call, the "what matters" conversation (with when they are free) and the
+    visit it was held at, with its follow-up."""
+    area = case.area
+    days, times = _free_times(rng)
+    Contact.objects.create(
+        area=area,
+        case=case,
+        happened_on=first_contact.date(),
+        mode=Contact.Mode.PHONE,
+        minutes=rng.choice([15, 20, 30]),
+        notes="Introductory call; arranged to meet.",
+        recorded_by=worker,
+    )
+    Conversation.objects.create(
+        area=area,
+        case=case,
+        held_on=first_contact.date() + dt.timedelta(days=3),
+        what_matters=rng.choice(
+            [
+                "Getting out of the house and seeing people again.",
+                "Sorting out my money worries so I can sleep.",
+                "Feeling fitter so I can play with my grandchildren.",
+                "Having something to look forward to each week.",
+            ]
+        ),
+        strengths="Good sense of humour; close to their daughter.",
+        interests=rng.choice(["gardening", "singing", "walking", "crafts", "football"]),
+        barriers=rng.sample(["transport", "confidence", "cost", "mobility"], k=2),
+        preferred_days=days,
+        preferred_times=times,
+        setting=rng.choice(["group", "one_to_one", "either"]),
+        mode="in_person",
+        max_travel_km=rng.choice([2, 5, 10]),
+        recorded_by=worker,
+    )
+    follow_up = today + dt.timedelta(days=rng.randint(-10, 14))
+    Contact.objects.create(
+        area=area,
+        case=case,
+        happened_on=min(today, first_contact.date() + dt.timedelta(days=10)),
+        mode=Contact.Mode.IN_PERSON,
+        minutes=rng.choice([30, 45, 60]),
+        notes="What matters chat.",
+        follow_up_due=follow_up,
+        recorded_by=worker,
+    )
+
+
+def _plan_and_connection(
+    rng: random.Random,
+    case: Case,
+    worker: User,
+    first_contact,
+    *,
+    discharged: bool,
+    services: list[Service],
+    walking_services: list[Service],
+) -> None:
+    """A goal, a plan action and one connection (any status); if `discharged`, the case is
+    closed with its referral."""
+    area, person, referral = case.area, case.person, case.referral
+    now = timezone.now()
+    today = timezone.localdate()
+    goal = Goal.objects.create(
+        area=area,
+        case=case,
+        text=rng.choice(
+            [
+                "Go to a group once a week.",
+                "Pay off my catalogue debt.",
+                "Walk to the shops without stopping.",
+                "Make one new friend.",
+            ]
+        ),
+    )
+    PlanAction.objects.create(
+        area=area,
+        case=case,
+        goal=goal,
+        description="Visit the group with the link worker",
+        owner=PlanAction.Owner.LINK_WORKER,
+        due_date=today + dt.timedelta(days=rng.randint(-5, 20)),
+    )
+    case.plan_agreed_at = first_contact + dt.timedelta(days=7)
+    case.review_date = today + dt.timedelta(days=rng.randint(-7, 40))
+    case.save()
+    service = (
+        rng.choice(walking_services)
+        if rng.random() < 0.25
+        else rng.choice([s for s in services if s.capacity == "open"])
+    )
+    Consent.objects.create(
+        area=area,
+        person=person,
+        kind=Consent.Kind.SHARE_WITH_ORGANIZATION,
+        organization=service.organization,
+        shared_fields=["name", "phone", "access_needs"],
+        given=True,
+        recorded_at=case.plan_agreed_at,
+        recorded_by=worker,
+    )
+    status = rng.choice(
+        [
+            "proposed",
+            "sent",
+            "accepted",
+            "declined",
+            "first_attended",
+            "ongoing",
+            "completed",
+            "dropped",
+        ]
+    )
+    if discharged:
+        status = rng.choice(["completed", "dropped", "declined"])
+    sent = case.plan_agreed_at + dt.timedelta(days=1)
+    Connection.objects.create(
+        area=area,
+        case=case,
+        service=service,
+        organization=service.organization,
+        goal=goal,
+        status=status,
+        proposed_at=case.plan_agreed_at,
+        sent_at=None if status == "proposed" else sent,
+        responded_at=None if status in ("proposed", "sent") else sent + dt.timedelta(days=2),
+        decline_reason="The group is full until spring." if status == "declined" else "",
+        drop_reason="Stopped going after a hospital stay." if status == "dropped" else "",
+        first_attended_on=(sent + dt.timedelta(days=7)).date()
+        if status in ("first_attended", "ongoing", "completed")
+        else None,
+        accompanied_first_visit=rng.random() < 0.3,
+        ended_at=sent + dt.timedelta(days=60) if status in ("completed", "dropped") else None,
+    )
+    if discharged:
+        goal.status = rng.choice(["achieved", "partly", "not_achieved"])
+        goal.save()
+        case.status = Case.Status.DISCHARGED
+        case.discharged_at = now - dt.timedelta(days=rng.randint(1, 15))
+        case.discharge_reason = rng.choice(["goals_met", "connected", "no_contact"])
+        case.save()
+        referral.status = Referral.Status.CLOSED
+        referral.save()
 
 
 _CATEGORY_WORDS = [
