@@ -19,10 +19,8 @@ from matching.documents import (
     eligibility_from_text,
     free_from_text,
     time_of_day,
+    weekdays,
 )
-
-_HSDS_DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri"}
-_HSDS_DAYS |= {"SA": "sat", "SU": "sun"}
 
 
 def _has(model, name: str) -> bool:
@@ -83,15 +81,12 @@ def taxonomy_names(service_ids: list) -> dict[str, list[str]]:
 def _schedule(service) -> frozenset[tuple[str, str]]:
     slots = set()
     for sched in _related(service, "schedules"):
-        days = [
-            _HSDS_DAYS.get(d.strip().upper())
-            for d in (getattr(sched, "byday", "") or "").split(",")
-        ]
+        days = weekdays(getattr(sched, "byday", ""))
         opens = getattr(sched, "opens_at", None)
         closes = getattr(sched, "closes_at", None)
         opens = opens.strftime("%H:%M") if hasattr(opens, "strftime") else opens
         closes = closes.strftime("%H:%M") if hasattr(closes, "strftime") else closes
-        for day in filter(None, days):
+        for day in days:
             for tod in time_of_day(opens, closes):
                 slots.add((day, tod))
     return frozenset(slots)

@@ -99,6 +99,11 @@ class Profile:
 
     Hard constraints apply only to what is known: an unknown age does not exclude an
     18–25 group, but the explanation then says to check eligibility.
+
+    `professional` and `stale_after_days` carry the directory's rules for the viewer
+    (directory.access: `sees_professional_listings`, DIRECTORY_STALE_AFTER_DAYS); the
+    builders in matching/profiles.py fill them in. The defaults (staff; that setting's
+    default of 365 days) serve Profiles built without Django, in tests and benchmarks.
     """
 
     needs: tuple[Need, ...] = ()
@@ -116,7 +121,8 @@ class Profile:
     languages: frozenset[str] = frozenset()  # lower-cased, beyond English
     setting: str = "either"  # "group", "one_to_one" or "either"
     mode: str = "either"  # "in_person", "online" or "either"
-    professional: bool = True  # professionals also see professionals-only listings
+    professional: bool = True  # staff also see professionals-only listings
+    stale_after_days: int = 365  # not verified for longer than this: left out as stale
     exclude_ids: frozenset[str] = field(default_factory=frozenset)  # e.g. already in the plan
     today: dt.date | None = None
 
@@ -161,6 +167,18 @@ def _short(text: str, limit: int = 48) -> str:
 
 _HSDS_DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat"}
 _HSDS_DAYS["SU"] = "sun"
+_BYDAY = re.compile(r"^[+-]?\d*(MO|TU|WE|TH|FR|SA|SU)$")
+
+
+def weekdays(byday: str | None) -> list[str]:
+    """The days an HSDS (iCalendar) `byday` names: "MO,WE" and "1WE" (the first Wednesday
+    of the month) alike, as "mon", "wed"; anything else is ignored."""
+    days = []
+    for part in (byday or "").split(","):
+        m = _BYDAY.match(part.strip().upper())
+        if m and _HSDS_DAYS[m.group(1)] not in days:
+            days.append(_HSDS_DAYS[m.group(1)])
+    return days
 _FREE = re.compile(r"^\s*(none|free|no\s+(fee|charge|cost)s?|no)\b", re.I)
 
 
@@ -226,8 +244,7 @@ def doc_from_hsds(s: dict, *, include_taxonomy: bool = True) -> ServiceDoc:
         languages |= {(lang.get("name") or "").lower() for lang in loc.get("languages") or []}
     languages |= {(lang.get("name") or "").lower() for lang in s.get("languages") or []}
     for sched in s.get("schedules") or []:
-        days = [_HSDS_DAYS.get(d.strip().upper()) for d in (sched.get("byday") or "").split(",")]
-        for day in filter(None, days):
+        for day in weekdays(sched.get("byday")):
             for tod in time_of_day(sched.get("opens_at"), sched.get("closes_at")):
                 slots.add((day, tod))
     terms = ()

@@ -25,3 +25,12 @@ def test_terms_keep_repeats_for_term_frequency():
 
 def test_query_terms_remember_the_word_the_person_used():
     assert query_terms("Gardening and walks") == {"garden": "gardening", "walk": "walks"}
+
+
+def test_hsds_byday_names_weekly_and_monthly_days_alike():
+    from matching.documents import weekdays
+
+    assert weekdays("MO,WE") == ["mon", "wed"]
+    assert weekdays("1WE") == ["wed"]  # the first Wednesday of the month
+    assert weekdays("-1FR, TU") == ["fri", "tue"]
+    assert weekdays("") == [] and weekdays(None) == [] and weekdays("XX,2") == []
