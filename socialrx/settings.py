@@ -118,7 +118,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -145,8 +145,10 @@ TASKS = {
     }
 }
 
-# Where links in emails point, and how email is sent (console on a laptop).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Where links in emails and text messages point (outside a request there is no host to ask),
+# and how email is sent (console on a laptop). PORT is where `make run` serves the demo.
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{PORT}")
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -169,8 +171,10 @@ OUTCOME_FOLLOW_UP_WEEKS = {
     "week_12": env_int("OUTCOME_SECOND_FOLLOW_UP_WEEKS", 12),
 }
 ONE_TIME_LINK_DAYS = env_int("ONE_TIME_LINK_DAYS", 7)
+# Text messages need a gateway in production (a system check refuses to start without one,
+# or without SMS_BACKEND=outcomes.sms.DisabledSMSBackend); the console backend sends nothing.
 SMS_BACKEND = env_str(
-    "SMS_BACKEND", "outcomes.sms.MemorySMSBackend" if TESTING else "outcomes.sms.LogSMSBackend"
+    "SMS_BACKEND", "outcomes.sms.MemorySMSBackend" if TESTING else "outcomes.sms.ConsoleSMSBackend"
 )
 
 # Directory freshness: listings not verified for this long are flagged stale, queued for
