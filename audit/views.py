@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from accounts.permissions import Permission, has_permission
 from audit.models import Event
-from socialrx.widgets import DateInput
+from socialrx.forms import DateInputField
 
 
 class EventFilter(forms.Form):
@@ -20,8 +20,8 @@ class EventFilter(forms.Form):
     )
     record_type = forms.CharField(label="Record type", required=False)
     person_id = forms.UUIDField(label="Person id", required=False)
-    since = forms.DateField(label="From", required=False, widget=DateInput())
-    until = forms.DateField(label="To", required=False, widget=DateInput())
+    since = DateInputField(label="From", required=False)
+    until = DateInputField(label="To", required=False)
 
 
 @login_required

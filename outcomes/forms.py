@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from outcomes.instruments import Instrument, all_instruments
 from outcomes.models import HealthcareUse, OneTimeLink, Timepoint
-from socialrx.widgets import DateInput
+from socialrx.forms import DateInputField
 
 
 def questionnaire_form(instrument: Instrument, data=None) -> forms.Form:
@@ -55,7 +55,7 @@ class HealthcareUseForm(forms.Form):
     prefix = "use"
 
     kind = forms.ChoiceField(label="What", choices=HealthcareUse.Kind.choices)
-    occurred_on = forms.DateField(label="Date", widget=DateInput)
+    occurred_on = DateInputField(label="Date")
     count = forms.IntegerField(label="How many", min_value=1, max_value=365, initial=1)
 
     def clean_occurred_on(self):

@@ -5,10 +5,12 @@ from django import forms
 from directory.models import Organization
 from people.models import Consent, Person
 from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
-from socialrx.widgets import DateInput
+from socialrx.forms import DateOfBirthField
 
 
 class PersonForm(forms.ModelForm):
+    birth_date = DateOfBirthField(required=False)
+
     class Meta:
         model = Person
         fields = [
@@ -31,7 +33,6 @@ class PersonForm(forms.ModelForm):
             "safeguarding_note",
         ]
         widgets = {
-            "birth_date": DateInput(),
             "address": forms.Textarea(attrs={"rows": 3}),
             "communication_needs": forms.Textarea(attrs={"rows": 2}),
             "access_needs": forms.Textarea(attrs={"rows": 2}),

@@ -14,7 +14,7 @@ from people.rules import normalise_nhs_number
 from referrals import rules
 from referrals.models import Referral
 from referrals.queries import open_referral_for_person, referrals_for
-from referrals.reasons import Reason
+from referrals.reasons import Reason, self_referral_choices
 from referrals.rules import transition_error
 from socialrx.errors import Conflict, ConsentMissing, DomainError, InvalidTransition
 
@@ -27,13 +27,17 @@ class PersonMismatch(Conflict):
     """The NHS number given belongs to a known person whose name or birth date differ."""
 
 
-def _check_reasons(reasons) -> list[str]:
+def _check_reasons(reasons, *, source: str) -> list[str]:
     if not reasons:
         raise DomainError("Choose at least one reason for the referral.", field="reasons")
+    own_words = dict(self_referral_choices())
     codes = []
     for code in reasons:
         if code not in Reason.values:
             raise DomainError(f"Unknown reason code {code!r}.", field="reasons")
+        if source == Referral.Source.SELF and code not in own_words:
+            # A clinician's reason (frequent attendance) is not one a person gives.
+            raise DomainError("Choose only from the things listed.", field="reasons")
         if code not in codes:
             codes.append(code)
     return codes
@@ -142,7 +146,7 @@ def refer_person(
     Side effects: the person (when new), a REFERRAL consent and the referral, each with its
     audit row, all in one transaction.
     """
-    codes = _check_reasons(reasons)
+    codes = _check_reasons(reasons, source=source)
     if urgency not in Referral.Urgency.values:
         raise DomainError("Urgency must be routine or urgent.", field="urgency")
     if source not in Referral.Source.values:

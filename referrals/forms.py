@@ -7,12 +7,11 @@ import time
 from django import forms
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.utils import timezone
 
 from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
 from referrals.models import Referral
-from referrals.reasons import Reason
-from socialrx.widgets import DateInput
+from referrals.reasons import Reason, self_referral_choices
+from socialrx.forms import DateOfBirthField, IdPrefixMixin
 
 _FORM_SALT = "socialrx.self-referral"
 MIN_SECONDS_TO_FILL = 3
@@ -22,11 +21,7 @@ MAX_FORM_AGE_SECONDS = 2 * 60 * 60
 class PersonFieldsMixin(forms.Form):
     given_name = forms.CharField(label="First name", max_length=100)
     family_name = forms.CharField(label="Last name", max_length=100)
-    birth_date = forms.DateField(
-        label="Date of birth",
-        help_text="For example, 15 3 1984",
-        widget=DateInput(),
-    )
+    birth_date = DateOfBirthField()
     nhs_number = forms.CharField(
         label="NHS number", required=False, max_length=14, help_text="10 digits, like 943 476 5919"
     )
@@ -51,12 +46,6 @@ class PersonFieldsMixin(forms.Form):
         if postcode is None:
             raise forms.ValidationError("Enter a real UK postcode, like TN23 1AA.")
         return postcode
-
-    def clean_birth_date(self):
-        value = self.cleaned_data["birth_date"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("The date of birth must be in the past.")
-        return value
 
     def person_fields(self) -> dict:
         keys = (
@@ -120,11 +109,17 @@ class ClinicianReferralForm(PersonFieldsMixin):
 class SelfReferralForm(PersonFieldsMixin):
     """The public form. Spam resistance: a honeypot and a signed, timed form token."""
 
+    birth_date = DateOfBirthField(own=True)
     reasons = forms.MultipleChoiceField(
         label="What would you like help with?",
-        choices=Reason.choices,
+        # Only what a person would say of themselves, in their words: a clinician's reason
+        # (frequent attendance) is not offered, and is refused if posted.
+        choices=self_referral_choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one thing you would like help with."},
+        error_messages={
+            "required": "Choose at least one thing you would like help with.",
+            "invalid_choice": "Choose only from the things listed.",
+        },
     )
     notes = forms.CharField(
         label="Tell us a little about what matters to you",
@@ -189,7 +184,11 @@ class SelfReferralForm(PersonFieldsMixin):
         return cleaned
 
 
-class AcceptForm(forms.Form):
+# The three triage forms share the referral page: each has its own ids (see IdPrefixMixin).
+
+
+class AcceptForm(IdPrefixMixin, forms.Form):
+    id_prefix = "accept"
     link_worker = forms.ModelChoiceField(
         label="Assign to link worker", queryset=None, empty_label="Choose a link worker"
     )
@@ -203,7 +202,8 @@ class AcceptForm(forms.Form):
         ).order_by("first_name")
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(IdPrefixMixin, forms.Form):
+    id_prefix = "decline"
     reason = forms.CharField(
         label="Why is the referral declined?",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -211,7 +211,8 @@ class DeclineForm(forms.Form):
     )
 
 
-class RedirectForm(forms.Form):
+class RedirectForm(IdPrefixMixin, forms.Form):
+    id_prefix = "redirect"
     to = forms.CharField(
         label="Redirect to which service?",
         max_length=200,

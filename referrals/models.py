@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -129,6 +130,15 @@ class Referral(models.Model):
         """The person's name as the referrer sent it."""
         sent = self.person_details_sent
         return " ".join(p for p in (sent.get("given_name"), sent.get("family_name")) if p)
+
+    @property
+    def sent_birth_date(self):
+        """The date of birth as the referrer sent it (a date), or None."""
+        value = self.person_details_sent.get("birth_date")
+        try:
+            return dt.date.fromisoformat(value) if value else None
+        except (TypeError, ValueError):
+            return None
 
     @property
     def days_to_first_contact(self) -> float | None:

@@ -22,6 +22,30 @@ class Reason(models.TextChoices):
     FREQUENT_ATTENDANCE = "frequent_attendance", "Frequent attendance"
 
 
+# Who may give each reason. A person referring themselves chooses from the reasons worded
+# here, in their own terms; a reason worded None is a clinician's (frequent attendance is
+# what the practice sees, not a need a person names), so the public form neither offers
+# nor accepts it. Every reason is listed, so a new one needs a decision (tested).
+PERSON_WORDING: dict[Reason, str | None] = {
+    Reason.LONELINESS: "Feeling lonely or cut off from other people",
+    Reason.LOW_MOOD: "Feeling low, worried or anxious",
+    Reason.MONEY: "Money worries or debt",
+    Reason.HOUSING: "Problems with housing",
+    Reason.EMPLOYMENT: "Work, or finding work",
+    Reason.INACTIVITY: "Being more physically active",
+    Reason.WEIGHT: "Managing my weight",
+    Reason.CARER: "Looking after someone (being a carer)",
+    Reason.BEREAVEMENT: "Coping after someone close has died",
+    Reason.LONG_TERM_CONDITION: "Living with a long-term health condition",
+    Reason.FREQUENT_ATTENDANCE: None,
+}
+
+
+def self_referral_choices() -> list[tuple[str, str]]:
+    """The reasons a person may choose for themselves, in their words, in Reason order."""
+    return [(r.value, wording) for r in Reason if (wording := PERSON_WORDING.get(r))]
+
+
 # SNOMED CT concepts (International / UK edition) for the findings behind each reason.
 # Only codes we have checked are listed; reasons without one are coded by text alone.
 SNOMED_FOR_REASON: dict[str, tuple[str, str]] = {

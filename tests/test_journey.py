@@ -19,7 +19,10 @@ def test_a_referral_travels_from_gp_to_discharge(page, referrer, worker, partner
     page.get_by_role("link", name="Refer someone").first.click()
     page.get_by_label("First name").fill("Mary")
     page.get_by_label("Last name").fill("Jones")
-    page.get_by_label("Date of birth").fill("1948-03-02")
+    born = page.get_by_role("group", name="Date of birth")
+    born.get_by_label("Day").fill("2")
+    born.get_by_label("Month").fill("3")
+    born.get_by_label("Year").fill("1948")
     page.get_by_label("NHS number").fill("943 476 5919")
     page.get_by_label("Postcode").fill("tn23 1aa")
     page.get_by_label("Phone number").fill("07700 900123")
@@ -27,7 +30,7 @@ def test_a_referral_travels_from_gp_to_discharge(page, referrer, worker, partner
     page.get_by_label("Bereavement").check()
     page.get_by_label("What would help this person?").fill("Widowed in March.")
     page.get_by_role("button", name="Send referral").click()
-    expect(page.get_by_text("Referral sent for Mary Jones")).to_be_visible()
+    expect(page.get_by_text("Referral sent to North PCN for Mary Jones")).to_be_visible()
     logout(page)
 
     # The link worker triages it and takes the case.

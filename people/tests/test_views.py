@@ -140,6 +140,8 @@ def test_saving_the_edit_form_audits_the_changed_field_names(client, worker, cas
     url = reverse("people:edit", args=[case.person_id])
     form = client.get(url).context["form"]
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    born = data.pop("birth_date")  # typed in the date input's three boxes
+    data.update(birth_date_0=born.day, birth_date_1=born.month, birth_date_2=born.year)
     data.update(phone="07700 900777", postcode="sw1a1aa", interpreter_needed="on")
     data.update(safeguarding_flag="on")
     resp = client.post(url, data)

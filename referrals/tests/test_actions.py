@@ -347,3 +347,10 @@ def test_closing_is_only_for_accepted_referrals(team, worker, supervisor):
     assert Event.objects.filter(
         record_type="referrals.Referral", detail={"status": "closed"}
     ).exists()
+
+
+def test_a_self_referral_cannot_give_a_clinicians_reason(team):
+    with pytest.raises(DomainError) as exc:
+        refer(team, None, source="self", reasons=["frequent_attendance"])
+    assert exc.value.field == "reasons"
+    assert not Referral.objects.exists() and not Person.objects.exists()

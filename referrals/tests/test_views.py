@@ -20,7 +20,10 @@ from referrals.tests.factories import ReferralFactory
 SELF = {
     "given_name": "Tom",
     "family_name": "Baker",
-    "birth_date": "1950-01-02",
+    # Typed in the NHS.UK date input's three boxes: day, month, year.
+    "birth_date_0": "2",
+    "birth_date_1": "1",
+    "birth_date_2": "1950",
     "postcode": "TN23 1AA",
     "phone": "07700 900456",
     "reasons": ["loneliness"],
@@ -127,7 +130,9 @@ def test_declining_from_the_page_without_a_reason_shows_the_error(client, worker
 CLINICIAN = {
     "given_name": "Mary",
     "family_name": "Jones",
-    "birth_date": "1948-03-02",
+    "birth_date_0": "2",
+    "birth_date_1": "3",
+    "birth_date_2": "1948",
     "nhs_number": "943 476 5919",
     "postcode": "tn23 1aa",
     "phone": "07700 900123",

@@ -1,6 +1,9 @@
 """Template helpers that render Django form fields with NHS.UK frontend classes."""
 
 from django import forms, template
+from django.forms.formsets import BaseFormSet
+
+from socialrx.widgets import DATE_PARTS, ERROR_PARTS, DateInputWidget
 
 register = template.Library()
 
@@ -8,6 +11,8 @@ register = template.Library()
 @register.filter
 def widget_kind(field) -> str:
     widget = field.field.widget
+    if isinstance(widget, DateInputWidget):
+        return "date"
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
     if isinstance(widget, forms.RadioSelect):
@@ -21,9 +26,66 @@ def widget_kind(field) -> str:
     return "input"
 
 
+def _date_error_parts(field) -> list[str]:
+    """The boxes of a date input to mark: those its errors name, or all three when an
+    error names none (a "must be in the past", or a refusal from an action)."""
+    if not field.errors:
+        return []
+    named = set()
+    for error in field.form.errors.as_data().get(field.name, []):
+        parts = (error.params or {}).get("parts")
+        if not parts:
+            return list(DATE_PARTS)
+        named.update(parts)
+    return [part for part in DATE_PARTS if part in named]
+
+
+@register.filter
+def error_anchor(field) -> str:
+    """Where the error summary's link for this field goes: the box to correct first."""
+    if widget_kind(field) == "date":
+        parts = _date_error_parts(field) or ["day"]
+        return f"{field.auto_id}_{DATE_PARTS.index(parts[0])}"
+    return field.auto_id
+
+
+@register.filter
+def described_by(field) -> str:
+    """The ids of the field's hint and error message, for aria-describedby."""
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}-hint")
+    if field.errors:
+        ids.append(f"{field.auto_id}-error")
+    return " ".join(ids)
+
+
+def _refused(value, depth: int = 0) -> bool:
+    """Is this a bound form (or formset) with errors, or a list or tuple holding one (as
+    pages with a form per row pass them)? Querysets are never walked."""
+    if isinstance(value, forms.BaseForm):
+        return value.is_bound and bool(value.errors)
+    if isinstance(value, BaseFormSet):
+        return value.is_bound and value.total_error_count() > 0
+    if isinstance(value, (list, tuple)) and depth < 2:
+        return any(_refused(item, depth + 1) for item in value)
+    return False
+
+
+@register.simple_tag(takes_context=True)
+def error_title_prefix(context) -> str:
+    """ "Error: " before the page title when a form on the page was refused (the NHS.UK
+    pattern: it is the first thing a screen reader reads on the new page). base.html calls
+    it, so every page with a form gets it without the view doing anything."""
+    return "Error: " if any(_refused(v) for v in context.flatten().values()) else ""
+
+
 @register.filter
 def nhsuk_widget(field):
     kind = widget_kind(field)
+    if kind == "date":
+        # The hint and error are described on the fieldset; the boxes carry their own classes.
+        return field.as_widget(attrs={ERROR_PARTS: _date_error_parts(field)})
     css = {
         "textarea": "nhsuk-textarea",
         "select": "nhsuk-select",
@@ -34,13 +96,8 @@ def nhsuk_widget(field):
             "select": " nhsuk-select--error",
         }.get(kind, " nhsuk-input--error")
     attrs = {"class": css}
-    described = []
-    if field.help_text:
-        described.append(f"{field.auto_id}-hint")
-    if field.errors:
-        described.append(f"{field.auto_id}-error")
-    if described:
-        attrs["aria-describedby"] = " ".join(described)
+    if described := described_by(field):
+        attrs["aria-describedby"] = described
     return field.as_widget(attrs=attrs)
 
 
