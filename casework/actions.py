@@ -11,20 +11,48 @@ from django.utils import timezone
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_event
 from casework import rules
-from casework.models import Case, Connection, Contact, Conversation, Goal, PlanAction
+from casework.models import (
+    Case,
+    Connection,
+    Contact,
+    Conversation,
+    Goal,
+    PlanAction,
+    SafeguardingConcern,
+)
 from people.consent import fields_shared_with
-from socialrx.errors import ConsentMissing, DomainError, InvalidTransition
+from socialrx.errors import Conflict, ConsentMissing, DomainError, InvalidTransition
+
+
+def _lock_case(case: Case) -> Case:
+    """The stored row, locked: not the caller's copy, which may predate a discharge made
+    elsewhere."""
+    return Case.objects.select_for_update().only("status", "discharged_at").get(pk=case.pk)
+
+
+def _discharged(case: Case) -> DomainError:
+    return DomainError(
+        f"This case was discharged on {case.discharged_at:%-d %B %Y}; it can no longer be changed."
+    )
 
 
 def _ensure_open(case: Case) -> None:
-    """Refuse changes to a discharged case. Reads (and locks) the stored row, not the
-    caller's copy, which may predate a discharge made elsewhere."""
-    current = Case.objects.select_for_update().only("status", "discharged_at").get(pk=case.pk)
+    """Refuse changes to a discharged case."""
+    current = _lock_case(case)
     if current.status != Case.Status.OPEN:
-        raise DomainError(
-            f"This case was discharged on {current.discharged_at:%-d %B %Y}; it can no "
-            "longer be changed."
-        )
+        raise _discharged(current)
+
+
+def _received_on(case: Case) -> dt.date:
+    return timezone.localdate(case.referral.received_at)
+
+
+def _check_date(day: dt.date, *, field: str, what: str, not_before: dt.date, since: str):
+    error = rules.date_error(
+        day, what=what, not_before=not_before, since=since, today=timezone.localdate()
+    )
+    if error:
+        raise DomainError(error, field=field)
 
 
 @transaction.atomic
@@ -71,6 +99,13 @@ def record_conversation(case: Case, *, by, held_on: dt.date, what_matters: str, 
     _ensure_open(case)
     if not (what_matters or "").strip():
         raise DomainError("Write down what matters to the person.", field="what_matters")
+    _check_date(
+        held_on,
+        field="held_on",
+        what="The conversation",
+        not_before=_received_on(case),
+        since="the referral was received",
+    )
     conversation = Conversation.objects.create(
         case=case,
         area_id=case.area_id,
@@ -194,10 +229,16 @@ def move_connection(
     """Move a connection along its journey (see casework.rules.MOVES for who may do what).
 
     Sending enforces consent: the person must have agreed to share details with the
-    organisation. Declining and dropping need a reason.
+    organisation. Declining and dropping need a reason. A first visit is dated from the day
+    the connection was sent up to today. After discharge only the partner may move a
+    connection that continues independently.
     """
     connection = _lock(connection)
-    _ensure_open(connection.case)
+    case = _lock_case(connection.case)
+    if case.status != Case.Status.OPEN and not (
+        side == rules.PARTNER and connection.continues_independently
+    ):
+        raise _discharged(case)
     error = rules.move_error(connection.status, to, side)
     if error:
         raise InvalidTransition(error)
@@ -220,8 +261,14 @@ def move_connection(
             connection.decline_reason = reason
     elif to == rules.FIRST_ATTENDED:
         day = on or timezone.localdate()
-        if day > timezone.localdate():
-            raise DomainError("Attendance cannot be recorded in the future.", field="on")
+        sent_at = connection.sent_at or connection.case.referral.received_at
+        _check_date(
+            day,
+            field="on",
+            what="The first visit",
+            not_before=timezone.localdate(sent_at),
+            since="the connection was sent",
+        )
         connection.first_attended_on = day
         connection.accompanied_first_visit = accompanied
     if to in (rules.COMPLETED, rules.DROPPED):
@@ -245,13 +292,20 @@ def record_contact(
     notes: str = "",
     follow_up_due: dt.date | None = None,
 ) -> Contact:
-    """Log a contact with the person; the first one sets the referral's first-contact time."""
+    """Log a contact with the person; the first one sets the referral's first-contact time.
+
+    The contact is dated from the day the referral was received up to today.
+    """
     from referrals.actions import mark_first_contact
 
     _ensure_open(case)
-    today = timezone.localdate()
-    if happened_on > today:
-        raise DomainError("A contact cannot be in the future.", field="happened_on")
+    _check_date(
+        happened_on,
+        field="happened_on",
+        what="The contact",
+        not_before=_received_on(case),
+        since="the referral was received",
+    )
     if follow_up_due is not None and follow_up_due < happened_on:
         raise DomainError("The follow-up must be after the contact.", field="follow_up_due")
     if minutes < 0 or minutes > 24 * 60:
@@ -276,9 +330,12 @@ def record_contact(
 def discharge_case(case: Case, *, reason: str, by, notes: str = "") -> Case:
     """Discharge the case and close its referral.
 
-    Connections still in progress are not ended silently: the worker must first record how
-    each one ended (completed or dropped), so the outcome data stays honest. Proposed
-    connections that were never sent are dropped with the discharge as reason.
+    Connections the person has taken up (accepted, first attended, ongoing) continue
+    independently: they keep their status, get `independent_since`, and the organisation can
+    still record how they go; they are not counted as completed or dropped. A connection still
+    waiting for the organisation's answer blocks discharge (settle it first). Proposals never
+    sent are dropped with the discharge as reason. Side effects: audit rows for the case and
+    each connection changed; the referral closes.
     """
     from referrals.actions import close_referral
 
@@ -286,10 +343,15 @@ def discharge_case(case: Case, *, reason: str, by, notes: str = "") -> Case:
     _ensure_open(case)
     if reason not in Case.DischargeReason.values:
         raise DomainError("Choose a discharge reason.", field="reason")
-    active = list(case.connections.filter(status__in=rules.ACTIVE).select_related("service"))
-    if active:
-        names = ", ".join(c.service.name for c in active)
-        raise DomainError(f"Record how these connections ended before discharging: {names}.")
+    waiting = list(
+        case.connections.filter(status__in=rules.BLOCKS_DISCHARGE).select_related("service")
+    )
+    if waiting:
+        names = ", ".join(c.service.name for c in waiting)
+        raise DomainError(
+            f"These organisations have not answered yet: {names}. Wait for their answer, or "
+            "record the connection as dropped, before discharging."
+        )
     now = timezone.now()
     for connection in case.connections.filter(status=rules.PROPOSED):
         connection.status = rules.DROPPED
@@ -297,6 +359,10 @@ def discharge_case(case: Case, *, reason: str, by, notes: str = "") -> Case:
         connection.ended_at = now
         connection.save(update_fields=["status", "drop_reason", "ended_at", "updated_at"])
         record_event(by, "change", connection, detail={"status": rules.DROPPED})
+    for connection in case.connections.filter(status__in=rules.CONTINUE_AT_DISCHARGE):
+        connection.independent_since = now
+        connection.save(update_fields=["independent_since", "updated_at"])
+        record_event(by, "change", connection, detail={"continuing_independently": True})
     case.status = Case.Status.DISCHARGED
     case.discharged_at = now
     case.discharge_reason = reason
@@ -305,3 +371,81 @@ def discharge_case(case: Case, *, reason: str, by, notes: str = "") -> Case:
     record_event(by, "change", case, detail={"status": "discharged", "reason": reason})
     close_referral(case.referral, by=by)
     return case
+
+
+@transaction.atomic
+def raise_safeguarding_concern(case: Case, *, reasons: list[str], response, by):
+    """Record that a questionnaire's answers disclosed a possible risk of harm, for a
+    supervisor to review, and set the person's safeguarding flag.
+
+    `reasons` are disclosure codes from the instrument file; `by` entered the answers (None
+    when the person answered on their one-time link). Raised on a discharged case too: a
+    disclosure is never dropped. Side effects: a "create" audit row with the reason codes,
+    and the person's flag (audited by people.actions.update_person).
+    """
+    from people.actions import update_person
+
+    if not reasons:
+        raise DomainError("A safeguarding concern needs a reason.")
+    entered_by = by if (by is not None and by.pk) else None
+    concern = SafeguardingConcern.objects.create(
+        area_id=case.area_id,
+        case=case,
+        person_id=case.person_id,
+        source=SafeguardingConcern.Source.MEASURE,
+        response=response,
+        instrument=response.instrument,
+        entered_via=response.via,
+        entered_by=entered_by,
+        reasons=list(reasons),
+        raised_at=timezone.now(),
+    )
+    record_event(
+        by,
+        "create",
+        concern,
+        detail={"source": concern.source, "instrument": concern.instrument, "reasons": reasons},
+    )
+    update_person(case.person, by=by, safeguarding_flag=True)
+    return concern
+
+
+@transaction.atomic
+def close_safeguarding_concern(
+    concern: SafeguardingConcern, *, outcome_note: str, keep_flag: bool, by
+) -> SafeguardingConcern:
+    """A supervisor records what was decided and closes the concern.
+
+    Needs the SUPERVISE permission and a note. `keep_flag` says whether the person keeps the
+    safeguarding flag; it stays anyway while another of their concerns is open. Raises
+    Conflict when the concern was already closed. Side effects: a "change" audit row (no
+    note text), and the person's flag (audited by people.actions.update_person).
+    """
+    from people.actions import update_person
+
+    if not has_permission(by, Permission.SUPERVISE):
+        raise DomainError("Only a supervisor can close a safeguarding concern.")
+    current = (
+        SafeguardingConcern.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=concern.pk)
+    )
+    if current.reviewed_at is not None:
+        raise Conflict(
+            f"This concern was already reviewed by {current.reviewed_by} on "
+            f"{timezone.localtime(current.reviewed_at):%-d %B %Y}."
+        )
+    note = (outcome_note or "").strip()
+    if not note:
+        raise DomainError("Say what was decided and done.", field="outcome_note")
+    current.reviewed_at = timezone.now()
+    current.reviewed_by = by
+    current.outcome_note = note
+    current.flag_kept = bool(keep_flag)
+    current.save(update_fields=["reviewed_at", "reviewed_by", "outcome_note", "flag_kept"])
+    record_event(by, "change", current, detail={"reviewed": True, "flag_kept": bool(keep_flag)})
+    still_open = SafeguardingConcern.objects.filter(
+        person_id=current.person_id, reviewed_at__isnull=True
+    ).exists()
+    update_person(current.person, by=by, safeguarding_flag=bool(keep_flag) or still_open)
+    return current

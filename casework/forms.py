@@ -14,15 +14,14 @@ from casework.models import (
     Weekday,
 )
 from directory.models import Service
+from socialrx.forms import DateInputField
 from socialrx.widgets import DateInput
 
 
 class ConversationForm(forms.ModelForm):
     prefix = "conversation"  # several forms share the case page; keep their ids apart
 
-    held_on = forms.DateField(
-        label="Date of conversation", widget=DateInput, initial=timezone.localdate
-    )
+    held_on = DateInputField(label="Date of conversation", initial=timezone.localdate)
     barriers = forms.MultipleChoiceField(
         label="Barriers",
         choices=Barrier.choices,
@@ -101,16 +100,15 @@ class PlanActionForm(forms.Form):
 
     description = forms.CharField(label="Action", max_length=1000)
     owner = forms.ChoiceField(label="Who", choices=PlanAction.Owner.choices, initial="person")
-    due_date = forms.DateField(label="Due by", required=False, widget=DateInput)
+    due_date = DateInputField(label="Due by", required=False)
 
 
 class AgreePlanForm(forms.Form):
     prefix = "plan"  # several forms share the case page; keep their ids apart
 
-    review_date = forms.DateField(
+    review_date = DateInputField(
         label="Review date",
         required=False,
-        widget=DateInput,
         help_text="Leave empty for six weeks from today.",
     )
 
@@ -144,7 +142,7 @@ class MoveConnectionForm(forms.Form):
 class ContactForm(forms.Form):
     prefix = "contact"  # several forms share the case page; keep their ids apart
 
-    happened_on = forms.DateField(label="Date", widget=DateInput, initial=timezone.localdate)
+    happened_on = DateInputField(label="Date", initial=timezone.localdate)
     mode = forms.ChoiceField(
         label="How",
         choices=Contact.Mode.choices,
@@ -153,7 +151,7 @@ class ContactForm(forms.Form):
     )
     minutes = forms.IntegerField(label="Minutes spent", min_value=0, max_value=1440)
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    follow_up_due = forms.DateField(label="Follow up by", required=False, widget=DateInput)
+    follow_up_due = DateInputField(label="Follow up by", required=False)
 
 
 class DischargeForm(forms.Form):
@@ -165,3 +163,48 @@ class DischargeForm(forms.Form):
     notes = forms.CharField(
         label="Discharge notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class CloseConcernForm(forms.Form):
+    """A supervisor's review of one safeguarding concern on the case."""
+
+    concern = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    outcome_note = forms.CharField(
+        label="What was decided and done",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: talked with the person; referred to adult social care.",
+        error_messages={"required": "Say what was decided and done."},
+    )
+    keep_flag = forms.BooleanField(
+        label="Keep the safeguarding flag on this person's record",
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, concerns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["concern"].queryset = concerns
+        self.fields["concern"].error_messages["invalid_choice"] = (
+            "This concern is already closed, or is not on this case."
+        )
+
+
+def concern_forms(concerns, *, bound, may_close: bool) -> list[tuple]:
+    """(concern, form or None) for the safeguarding page: a close form for each open concern
+    the user may close, the submitted one still holding its errors."""
+    rows = []
+    bound_id = bound.data.get("concern") if bound is not None else None
+    for concern in concerns:
+        form = None
+        if may_close and concern.is_open:
+            if bound is not None and str(concern.pk) == bound_id:
+                form = bound
+            else:
+                form = CloseConcernForm(
+                    initial={"concern": concern.pk},
+                    concerns=concerns.none(),
+                    auto_id=f"id_{concern.pk}_%s",
+                )
+        rows.append((concern, form))
+    return rows

@@ -14,6 +14,7 @@ from casework.queries import (
     cases_for,
     connections_for_partner,
     follow_ups_due_for,
+    open_concerns_for,
 )
 from referrals.models import Referral
 from referrals.queries import triage_queue_for
@@ -40,10 +41,11 @@ def link_worker_home(user) -> tuple[str, dict]:
         .select_related("service", "case__person")
         .order_by("sent_at")
     )
-    from outcomes.queries import measures_due_for
+    from outcomes.queries import measures_summary_for
 
     context = {
-        "measures_due": measures_due_for(user, today=today),
+        "concerns": open_concerns_for(user),
+        "measures": measures_summary_for(user, today=today),
         "follow_ups": follow_ups,
         "reviews": reviews,
         "new_cases": caseload_for(user).filter(conversations__isnull=True),
@@ -67,6 +69,7 @@ def supervisor_home(user) -> tuple[str, dict]:
     template, context = link_worker_home(user)
     context |= {
         "per_worker": per_worker,
+        "team_concerns": open_concerns_for(user, team_wide=True),
         "safeguarding": team_cases.filter(person__safeguarding_flag=True),
         "team_overdue": follow_ups_due_for(
             user, today=today, horizon_days=-1, team_wide=True
@@ -93,6 +96,11 @@ def aggregate_counts() -> dict:
     connections = dict(
         Connection.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
+    # Taken up before discharge and carried on without the link worker: still counted under
+    # their own status (accepted, attending), never as dropped; shown as a subtotal too.
+    continuing = Connection.objects.filter(
+        independent_since__isnull=False, status__in=rules.CONTINUE_AT_DISCHARGE
+    ).count()
     reasons: dict[str, int] = {}
     for reason_list in Referral.objects.values_list("reasons", flat=True).iterator():
         for code in reason_list:
@@ -107,6 +115,7 @@ def aggregate_counts() -> dict:
             (label, suppress(connections.get(value, 0)))
             for value, label in Connection.Status.choices
         ],
+        "connections_continuing": suppress(continuing),
         "referrals_by_reason": sorted(
             ((reason_label(code), suppress(n)) for code, n in reasons.items()),
             key=lambda row: row[0],

@@ -217,6 +217,12 @@ class Connection(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     first_attended_on = models.DateField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    independent_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set at discharge: the person carries on with the service without the link "
+        "worker. The organisation can still record attendance and how it ends.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -238,6 +244,11 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} ({self.get_status_display()})"
+
+    @property
+    def continues_independently(self) -> bool:
+        """Carried on past the person's discharge and not ended since."""
+        return self.independent_since is not None and self.ended_at is None
 
 
 class Contact(models.Model):
@@ -269,3 +280,89 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_mode_display()} contact on {self.happened_on}"
+
+
+class SafeguardingConcern(models.Model):
+    """A possible risk of harm that a supervisor must review. Raised by socialrx when a
+    questionnaire's answers are a disclosure (the instrument file says which answers are);
+    raising it also sets the person's safeguarding flag."""
+
+    class Source(models.TextChoices):
+        MEASURE = "measure", "Raised by socialrx on a questionnaire's answers"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    area = models.ForeignKey("accounts.Area", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="safeguarding_concerns")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MEASURE)
+    response = models.ForeignKey(
+        "outcomes.Response", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    instrument = models.CharField(max_length=32, blank=True)
+    entered_via = models.CharField(
+        max_length=16, blank=True, help_text="How the answers came in (outcomes Response.Via)."
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who entered the answers; empty when the person answered on their own.",
+    )
+    reasons = models.JSONField(default=list, help_text="Disclosure codes from the instrument.")
+    raised_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome_note = models.TextField(blank=True)
+    flag_kept = models.BooleanField(
+        null=True, blank=True, help_text="Whether the reviewer kept the person's flag."
+    )
+
+    class Meta:
+        ordering = ["-raised_at"]
+        indexes = [
+            models.Index(fields=["area", "case", "reviewed_at"], name="concern_area_case_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reviewed_at__isnull=True)
+                | (
+                    models.Q(reviewed_by__isnull=False)
+                    & ~models.Q(outcome_note="")
+                    & models.Q(flag_kept__isnull=False)
+                ),
+                name="reviewed_concern_has_reviewer_and_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Safeguarding concern raised {self.raised_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.reviewed_at is None
+
+    @property
+    def reason_labels(self) -> list[str]:
+        from outcomes.instruments import disclosure_labels
+
+        labels = disclosure_labels(self.instrument)
+        return [labels.get(code, code) for code in self.reasons]
+
+    @property
+    def instrument_title(self) -> str:
+        from outcomes.instruments import all_instruments
+
+        instrument = all_instruments().get(self.instrument)
+        return instrument.title if instrument else self.instrument
+
+    @property
+    def raised_by_label(self) -> str:
+        """Who raised it, in words: socialrx, on answers entered by someone or by the person."""
+        if self.entered_by_id is None:
+            return "Raised by socialrx on answers given by the person, on their one-time link"
+        name = self.entered_by.get_full_name() or self.entered_by.username
+        return f"Raised by socialrx on answers entered by {name}"

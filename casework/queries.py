@@ -56,6 +56,19 @@ def follow_ups_due_for(user, *, today, horizon_days: int = 7, team_wide: bool = 
     )
 
 
+def open_concerns_for(user, *, team_wide: bool = False):
+    """Safeguarding concerns not yet reviewed, oldest first: on `user`'s own cases, or on any
+    case of their team (supervisors). Discharged cases count: a concern outlives the case."""
+    from casework.models import SafeguardingConcern
+
+    qs = SafeguardingConcern.objects.filter(case__in=cases_for(user), reviewed_at__isnull=True)
+    if not team_wide:
+        qs = qs.filter(case__link_worker=user)
+    return qs.select_related("case__person", "case__link_worker", "entered_by").order_by(
+        "raised_at"
+    )
+
+
 def shared_person_view(connection: Connection) -> dict:
     """What the partner organisation may see of the person: only the consented fields."""
     from people.consent import fields_shared_with

@@ -1,4 +1,8 @@
-"""Pure rules for case work: the connection state machine and what is due when."""
+"""Pure rules for case work: the connection state machine, what happens to connections at
+discharge, which dates fit the journey, and what is due when.
+
+The state names are `casework.models.Connection.Status` values (a test keeps the two equal).
+"""
 
 from __future__ import annotations
 
@@ -61,8 +65,19 @@ MOVES: dict[str, tuple[Move, ...]] = {
 ACTIVE = frozenset({SENT, ACCEPTED, FIRST_ATTENDED, ONGOING})
 ENDED = frozenset({DECLINED, COMPLETED, DROPPED})
 
+# At discharge, a connection the person has taken up carries on between them and the
+# organisation ("continuing independently"): it is neither completed nor dropped. One still
+# waiting for the organisation's answer must be settled first, or nobody would hear if the
+# organisation then declined.
+CONTINUE_AT_DISCHARGE = frozenset({ACCEPTED, FIRST_ATTENDED, ONGOING})
+BLOCKS_DISCHARGE = ACTIVE - CONTINUE_AT_DISCHARGE
 
-def moves_from(status: str, side: str) -> list[Move]:
+
+def moves_from(status: str, side: str, *, discharged: bool = False) -> list[Move]:
+    """The moves `side` may make. After discharge the link worker makes none; the partner
+    keeps recording how a continuing connection goes."""
+    if discharged and side != PARTNER:
+        return []
     return [m for m in MOVES.get(status, ()) if side in m.by]
 
 
@@ -81,6 +96,18 @@ def move_error(status: str, to: str, side: str) -> str | None:
 
 def needs_reason(status: str, to: str) -> bool:
     return any(m.to == to and m.needs_reason for m in MOVES.get(status, ()))
+
+
+def date_error(
+    day: dt.date, *, what: str, not_before: dt.date, since: str, today: dt.date
+) -> str | None:
+    """Why `day` cannot be the date of a step in the journey, or None if it can: a step is
+    never in the future and never before the step it follows (`since`, on `not_before`)."""
+    if day > today:
+        return f"{what} cannot be in the future."
+    if day < not_before:
+        return f"{what} cannot be before {since} ({not_before:%-d %B %Y})."
+    return None
 
 
 def follow_up_state(due: dt.date | None, today: dt.date) -> str | None:

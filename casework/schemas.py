@@ -49,6 +49,10 @@ class ConnectionOut(Schema):
     responded_at: dt.datetime | None
     first_attended_on: dt.date | None
     ended_at: dt.datetime | None
+    independent_since: dt.datetime | None = Field(
+        None, description="When the person's case was discharged with this connection going on."
+    )
+    continuing_independently: bool
     allowed_moves: list[str]
 
     @staticmethod
@@ -56,9 +60,14 @@ class ConnectionOut(Schema):
         return obj.service.name
 
     @staticmethod
+    def resolve_continuing_independently(obj):
+        return obj.continues_independently
+
+    @staticmethod
     def resolve_allowed_moves(obj, context):
         side = context["request"].auth_side if context else rules.WORKER
-        return [m.to for m in rules.moves_from(obj.status, side)]
+        discharged = not obj.case.is_open
+        return [m.to for m in rules.moves_from(obj.status, side, discharged=discharged)]
 
 
 class CaseOut(CaseSummaryOut):
@@ -76,5 +85,9 @@ class CaseOut(CaseSummaryOut):
 class TransitionIn(Schema):
     to: Literal["sent", "accepted", "declined", "first_attended", "ongoing", "completed", "dropped"]
     reason: str = Field("", max_length=1000)
-    on: dt.date | None = Field(None, description="First attendance date (defaults to today).")
+    on: dt.date | None = Field(
+        None,
+        description="First attendance date (defaults to today): not before the connection was "
+        "sent, not in the future.",
+    )
     accompanied: bool = False

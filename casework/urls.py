@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("<uuid:case_id>/contacts/", views.add_contact, name="add_contact"),
     path("<uuid:case_id>/discharge/", views.discharge, name="discharge"),
+    path("<uuid:case_id>/safeguarding/", views.safeguarding, name="safeguarding"),
     path("partner/", partner_views.partner_queue, name="partner_queue"),
     path(
         "partner/<uuid:connection_id>/", partner_views.partner_connection, name="partner_connection"

@@ -28,7 +28,7 @@ def _case_context(request, case, **overrides):
     goals = list(case.goals.all())
     connections = list(case.connections.select_related("service__organization"))
     for c in connections:
-        c.worker_moves = rules.moves_from(c.status, rules.WORKER)
+        c.worker_moves = rules.moves_from(c.status, rules.WORKER, discharged=not case.is_open)
     context = {
         "case": case,
         "person": case.person,
@@ -37,6 +37,7 @@ def _case_context(request, case, **overrides):
         "plan_actions": case.actions.select_related("goal"),
         "connections": connections,
         "contacts": case.contacts.select_related("recorded_by")[:20],
+        "open_concerns": case.safeguarding_concerns.filter(reviewed_at__isnull=True),
         "conversation_form": forms.ConversationForm(),
         "goal_form": forms.GoalForm(),
         "action_form": forms.PlanActionForm(),
@@ -206,13 +207,55 @@ def add_contact(request, case_id):
 def discharge(request, case_id):
     def act(case, data):
         actions.discharge_case(case, reason=data["reason"], notes=data["notes"], by=request.user)
-        return f"{case.person.full_name} has been discharged."
+        continuing = case.connections.filter(independent_since__isnull=False)
+        names = ", ".join(c.service.name for c in continuing.select_related("service"))
+        carry_on = f" Continuing independently with: {names}." if names else ""
+        return f"{case.person.full_name} has been discharged.{carry_on}"
 
     return _post(request, case_id, forms.DischargeForm, act, "discharge_form")
 
 
 class _EmptyForm(forms.forms.Form):
     pass
+
+
+@login_required
+def safeguarding(request, case_id):
+    """The case's safeguarding concerns; supervisors close open ones with a note (POST)."""
+    if not has_permission(request.user, Permission.WORK_CASES):
+        raise PermissionDenied
+    case = get_case_for_user(request.user, case_id)
+    open_concerns = case.safeguarding_concerns.filter(reviewed_at__isnull=True)
+    form = None
+    if request.method == "POST":
+        if not has_permission(request.user, Permission.SUPERVISE):
+            raise PermissionDenied("Only a supervisor can close a safeguarding concern.")
+        form = forms.CloseConcernForm(request.POST, concerns=open_concerns)
+        if form.is_valid():
+            try:
+                actions.close_safeguarding_concern(by=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "Safeguarding concern closed.")
+                return redirect("casework:safeguarding", case_id=case.pk)
+    else:
+        record_access(request.user, case, detail={"page": "safeguarding"})
+    return render(
+        request,
+        "casework/safeguarding.html",
+        {
+            "case": case,
+            "person": case.person,
+            "bound": form,
+            "concerns": forms.concern_forms(
+                case.safeguarding_concerns.select_related("entered_by", "reviewed_by"),
+                bound=form,
+                may_close=has_permission(request.user, Permission.SUPERVISE),
+            ),
+        },
+        status=400 if form is not None else 200,
+    )
 
 
 @login_required

@@ -16,7 +16,8 @@ from django.utils import timezone
 from audit.actions import record_event
 from outcomes.instruments import InstrumentError, get_instrument
 from outcomes.models import HealthcareUse, OneTimeLink, Response, Timepoint
-from outcomes.scoring import ScoringError, score
+from outcomes.scoring import ScoringError, disclosures, score
+from outcomes.sms import sms_disabled
 from people.consent import may_contact_by
 from socialrx.errors import ConsentMissing, DomainError
 
@@ -46,6 +47,9 @@ def record_response(
     """Score and store a completed questionnaire for the case's person.
 
     Raises DomainError (naming the question) for answers the instrument's rules refuse.
+    When the answers make one of the instrument's disclosures (its "disclosures" data), a
+    safeguarding concern is raised on the case in the same transaction; the codes are on the
+    returned response as `response.disclosures`.
     """
     if timepoint not in Timepoint.values:
         raise DomainError("Choose when this measure was taken.", field="timepoint")
@@ -71,6 +75,11 @@ def record_response(
     record_event(
         by, "create", response, detail={"instrument": instrument.id, "timepoint": timepoint}
     )
+    response.disclosures = disclosures(instrument, answers)
+    if response.disclosures:
+        from casework.actions import raise_safeguarding_concern
+
+        raise_safeguarding_concern(case, reasons=response.disclosures, response=response, by=by)
     return response
 
 
@@ -81,7 +90,9 @@ def create_one_time_link(
     """Make a single-use link for the person and send it by `channel`.
 
     Consent is enforced: the link is only created when the person agreed to that channel
-    and we hold the detail. Returns the link and its URL (shown once to the worker).
+    and we hold the detail. Refused by text message when text messages are turned off
+    (outcomes.sms.DisabledSMSBackend). Returns the link and its URL (shown once to the
+    worker); the message goes from a background task after the commit.
     """
     from django.urls import reverse
 
@@ -90,6 +101,12 @@ def create_one_time_link(
     get_instrument(instrument_id)
     if channel not in OneTimeLink.Channel.values:
         raise DomainError("Choose text message or email.", field="channel")
+    if channel == OneTimeLink.Channel.SMS and sms_disabled():
+        raise DomainError(
+            "This service does not send text messages. Send the link by email, or complete "
+            "the measure together.",
+            field="channel",
+        )
     if not may_contact_by(case.person, channel):
         what = "text messages" if channel == "sms" else "email"
         raise ConsentMissing(

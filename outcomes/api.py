@@ -60,6 +60,10 @@ class ResponseOut(ScoreOut):
     id: uuid.UUID
     timepoint: str
     completed_at: dt.datetime
+    safeguarding: list[str] = Field(
+        default_factory=list,
+        description="Disclosure codes in these answers; each raised a safeguarding concern.",
+    )
 
 
 def _score(payload: ScoreIn):
@@ -131,5 +135,6 @@ def record_response(request, case_id: uuid.UUID, payload: ResponseIn):
             "domains": response.domains or None,
             "timepoint": response.timepoint,
             "completed_at": response.completed_at,
+            "safeguarding": response.disclosures,
         },
     )

@@ -1,8 +1,8 @@
 """Load and check instrument definitions (outcomes/instruments/*.json).
 
 An instrument is data: items, response options, scoring rule, missing-item rule, bands,
-licence and source. Adding one is adding a file; `validate_definition` says what is wrong
-with a file before it is used.
+licence and source, and which answers are a safety disclosure ("disclosures"). Adding one is
+adding a file; `validate_definition` says what is wrong with a file before it is used.
 """
 
 from __future__ import annotations
@@ -109,6 +109,40 @@ def validate_definition(definition: dict) -> list[str]:
             unknown = [i for i in domain.get("items", []) if i not in ids]
             if unknown:
                 problems.append(f"Domain {domain.get('id')!r} names unknown items {unknown}.")
+    problems.extend(_disclosure_problems(definition))
+    return problems
+
+
+def _disclosure_problems(definition: dict) -> list[str]:
+    """Each disclosure has a code and a label, and names either answers to questions
+    ({item id: [option values]}) or a screening domain that is positive."""
+    problems = []
+    items = {item.get("id"): item for item in definition["items"]}
+    domains = {d.get("id") for d in definition.get("domains", [])}
+    codes = [d.get("code") for d in definition.get("disclosures", [])]
+    if len(set(codes)) != len(codes):
+        problems.append("Disclosure codes must be unique.")
+    for disclosure in definition.get("disclosures", []):
+        code = disclosure.get("code")
+        if not code or not disclosure.get("label"):
+            problems.append(f"Disclosure {code!r} needs a code and a label.")
+        if ("answers" in disclosure) == ("domain" in disclosure):
+            problems.append(f"Disclosure {code!r} must name either answers or a domain.")
+        if "domain" in disclosure and disclosure["domain"] not in domains:
+            problems.append(f"Disclosure {code!r} names unknown domain {disclosure['domain']!r}.")
+        for item_id, values in disclosure.get("answers", {}).items():
+            if item_id not in items:
+                problems.append(f"Disclosure {code!r} names unknown item {item_id!r}.")
+                continue
+            try:
+                allowed = {o["value"] for o in _options_for(items[item_id], definition)}
+            except InstrumentError:
+                continue  # already reported for the item itself
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                problems.append(
+                    f"Disclosure {code!r} names answers {bad} that item {item_id!r} does not have."
+                )
     return problems
 
 
@@ -149,6 +183,15 @@ def all_instruments() -> dict[str, Instrument]:
         instrument = _build(json.loads(path.read_text()))
         found[instrument.id] = instrument
     return found
+
+
+def disclosure_labels(instrument_id: str) -> dict[str, str]:
+    """{disclosure code: label} for an instrument (empty for an unknown one, so a concern
+    raised by an instrument since removed still shows its codes)."""
+    instrument = all_instruments().get(instrument_id)
+    if instrument is None:
+        return {}
+    return {d["code"]: d["label"] for d in instrument.definition.get("disclosures", [])}
 
 
 def get_instrument(instrument_id: str) -> Instrument:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -88,9 +90,27 @@ def latest_screen(case) -> Response | None:
     )
 
 
-def measures_due_for(user, *, today=None) -> list[tuple]:
-    """(case, due point, state) for measures due or overdue on the worker's open cases, in
-    three queries however long the caseload."""
+@dataclass
+class DueRow:
+    """The measures one person owes at one timepoint (baseline, 6 weeks...)."""
+
+    case: Any
+    timepoint: str
+    due_on: dt.date
+    instruments: list[str]
+    urgency: str  # schedule.URGENCIES
+
+    @property
+    def timepoint_label(self) -> str:
+        from outcomes.models import Timepoint
+
+        return Timepoint(self.timepoint).label if self.timepoint in Timepoint.values else ""
+
+
+def measure_rows_for(user, *, today=None) -> list[DueRow]:
+    """Every measure not yet done on the worker's open cases, one row per person and
+    timepoint, earliest due first (so the most overdue lead). Three queries however long the
+    caseload; the rows are built in Python from the schedule."""
     from django.db.models import Min
 
     from casework.models import Conversation
@@ -110,7 +130,7 @@ def measures_due_for(user, *, today=None) -> list[tuple]:
         "case_id", "timepoint", "instrument"
     ):
         done.setdefault(case_id, set()).add((timepoint, instrument))
-    found = []
+    rows: list[DueRow] = []
     for case in cases:
         points = schedule.due_points(
             baseline_on=baselines.get(case.pk),
@@ -119,11 +139,31 @@ def measures_due_for(user, *, today=None) -> list[tuple]:
             follow_up_weeks=settings.OUTCOME_FOLLOW_UP_WEEKS,
             done=done.get(case.pk, set()),
         )
+        by_timepoint: dict[str, DueRow] = {}
         for point in points:
-            state = point.state(today)
-            if state in ("due", "overdue"):
-                found.append((case, point, state))
-    return sorted(found, key=lambda row: row[1].due_on)
+            if point.done:
+                continue
+            row = by_timepoint.get(point.timepoint)
+            if row is None:
+                row = by_timepoint[point.timepoint] = DueRow(
+                    case, point.timepoint, point.due_on, [], schedule.urgency(point.due_on, today)
+                )
+                rows.append(row)
+            row.instruments.append(point.instrument)
+    # caseload_for orders by name, and sort() is stable: ties stay in name order.
+    rows.sort(key=lambda row: row.due_on)
+    return rows
+
+
+def measures_summary_for(user, *, today=None, most_urgent: int = 5) -> dict:
+    """For the home page: how many rows are overdue, due this week and later, and the few
+    most urgent (overdue or due this week) rows."""
+    rows = measure_rows_for(user, today=today)
+    counts = dict.fromkeys(schedule.URGENCIES, 0)
+    for row in rows:
+        counts[row.urgency] += 1
+    urgent = [row for row in rows if row.urgency != schedule.LATER][:most_urgent]
+    return {"counts": counts, "urgent": urgent, "total": len(rows)}
 
 
 def healthcare_use_around_referral(case) -> list[dict]:
@@ -158,3 +198,23 @@ def healthcare_use_around_referral(case) -> list[dict]:
         }
         for kind, label in HealthcareUse.Kind.choices
     ]
+
+
+# Email backends that keep messages on this machine (Django's console, file and dummy
+# backends): a link "sent" through them reaches nobody.
+_LOCAL_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+def link_goes_out(channel: str) -> bool:
+    """Whether a one-time link sent by `channel` would reach the person (a gateway or a mail
+    server is configured), so the page can say "sent" or "not sent" truthfully."""
+    from outcomes.models import OneTimeLink
+    from outcomes.sms import sms_delivers
+
+    if channel == OneTimeLink.Channel.SMS:
+        return sms_delivers()
+    return settings.EMAIL_BACKEND not in _LOCAL_EMAIL_BACKENDS

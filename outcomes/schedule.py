@@ -10,6 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 GRACE_DAYS = 7  # a measure is overdue a week after its due date
+SOON_DAYS = 7  # "due this week": due within the coming week, or due and not yet overdue
+
+OVERDUE, THIS_WEEK, LATER = "overdue", "week", "later"
+URGENCIES = (OVERDUE, THIS_WEEK, LATER)
 
 
 @dataclass(frozen=True)
@@ -49,3 +53,14 @@ def due_points(
         for instrument in schedule.get(timepoint, []):
             points.append(DuePoint(timepoint, instrument, due_on, (timepoint, instrument) in done))
     return points
+
+
+def urgency(due_on: dt.date, today: dt.date) -> str:
+    """Which list a measure not yet done belongs in: "overdue" (more than a week past its due
+    date), "week" (due within a week, or due and still within its week of grace) or
+    "later"."""
+    if today > due_on + dt.timedelta(days=GRACE_DAYS):
+        return OVERDUE
+    if due_on <= today + dt.timedelta(days=SOON_DAYS):
+        return THIS_WEEK
+    return LATER

@@ -146,6 +146,29 @@ def score(instrument: Instrument, answers: Any) -> Result:
     raise ScoringError(f"{instrument.title} uses an unknown scoring rule {rule!r}.")
 
 
+def disclosures(instrument: Instrument, answers: Any) -> list[str]:
+    """The codes of the instrument's disclosures these answers make, in the file's order.
+
+    A disclosure is data in the instrument file: answers to named questions
+    (`"answers": {"safety_hurt": [2, 3, 4, 5]}`) or a positive screening domain
+    (`"domain": "safety"`). Answers are checked as for scoring (ScoringError if invalid).
+    """
+    rules = instrument.definition.get("disclosures", [])
+    if not rules:
+        return []
+    values = _normalise(instrument, answers)
+    domains = {d["id"]: d for d in instrument.definition.get("domains", [])}
+    found = []
+    for rule in rules:
+        if "domain" in rule:
+            made = _screen_domain(domains[rule["domain"]], values) == "positive"
+        else:
+            made = any(values.get(item) in allowed for item, allowed in rule["answers"].items())
+        if made:
+            found.append(rule["code"])
+    return found
+
+
 def _screen_domain(domain: dict, values: dict[str, int | None]) -> str:
     answers = [values[i] for i in domain["items"]]
     if domain["rule"] == "sum_over":

@@ -20,7 +20,9 @@ def send_one_time_link(link_id: str, url: str) -> str:
         "The link works once and expires in a week."
     )
     if link.channel == OneTimeLink.Channel.EMAIL:
-        send_mail("A short questionnaire from your link worker", body, None, [link.person.email])
+        subject = "A short questionnaire from your link worker"
+        sent = send_mail(subject, body, None, [link.person.email]) > 0
     else:
-        send_sms(link.person.phone, body)
-    return link.channel
+        sent = send_sms(link.person.phone, body)
+    # The task's stored result: no address, no text.
+    return f"{link.channel} {'sent' if sent else 'not sent'}"

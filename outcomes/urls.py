@@ -4,6 +4,7 @@ from outcomes import views
 
 app_name = "outcomes"
 urlpatterns = [
+    path("due/", views.due, name="due"),
     path("cases/<uuid:case_id>/", views.case_outcomes, name="case"),
     path("cases/<uuid:case_id>/record/", views.record, name="record"),
     path("cases/<uuid:case_id>/link/", views.send_link, name="send_link"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_access
 from casework.access import get_case_for_user
-from outcomes import actions, queries
+from outcomes import actions, queries, schedule
 from outcomes.forms import HealthcareUseForm, RecordMeasureForm, SendLinkForm, questionnaire_form
 from outcomes.instruments import InstrumentError, get_instrument
 from outcomes.models import HealthcareUse, Response
@@ -49,6 +51,7 @@ def _page(request, case, status=200, **forms):
         "link_form": forms.get("link_form") or SendLinkForm(),
         "use_form": forms.get("use_form") or HealthcareUseForm(),
         "new_link": forms.get("new_link"),
+        "link_sent": forms.get("link_sent"),
     }
     return render(request, "outcomes/case.html", context, status=status)
 
@@ -71,7 +74,7 @@ def record(request, case_id):
     form = questionnaire_form(instrument, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.record_response(
+            response = actions.record_response(
                 case,
                 instrument_id=instrument.id,
                 answers=form.cleaned_data,
@@ -83,6 +86,8 @@ def record(request, case_id):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, f"{instrument.title} recorded.")
+            if response.disclosures:
+                messages.warning(request, SAFEGUARDING_RAISED)
             return redirect("outcomes:case", case_id=case.pk)
     return render(
         request,
@@ -95,6 +100,12 @@ def record(request, case_id):
         },
         status=400 if form.is_bound else 200,
     )
+
+
+SAFEGUARDING_RAISED = (
+    "Safeguarding concern raised: these answers say the person may be at risk of harm. Your "
+    "supervisor can see it now; talk to them today."
+)
 
 
 @login_required
@@ -114,9 +125,22 @@ def send_link(request, case_id):
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, "Link sent. It works once and expires in a week.")
-            return _page(request, case, new_link=url)
+            channel = form.cleaned_data["channel"]
+            sent = queries.link_goes_out(channel)
+            if sent:
+                messages.success(request, "Link sent. It works once and expires in a week.")
+            else:
+                messages.warning(request, NOT_SENT[channel])
+            return _page(request, case, new_link=url, link_sent=sent)
     return _page(request, case, status=400, link_form=form)
+
+
+NOT_SENT = {
+    "sms": "Link not sent: no text message service is set up here, so nothing went to the "
+    "person. Give them the link below yourself, or complete the measure together.",
+    "email": "Link not sent: no email server is set up here, so nothing went to the person. "
+    "Give them the link below yourself, or complete the measure together.",
+}
 
 
 @login_required
@@ -133,6 +157,42 @@ def add_healthcare_use(request, case_id):
             messages.success(request, "Healthcare use recorded.")
             return redirect(reverse("outcomes:case", args=[case.pk]) + "#healthcare")
     return _page(request, case, status=400, use_form=form)
+
+
+DUE_LISTS = {
+    schedule.OVERDUE: ("Overdue", "overdue"),
+    schedule.THIS_WEEK: ("Due this week", "due this week"),
+    schedule.LATER: ("Due later", "due later"),
+}
+DUE_PAGE_SIZE = 25
+
+
+@login_required
+def due(request):
+    """The worker's outcome measures in one list (?when=overdue|week|later), paged."""
+    if not has_permission(request.user, Permission.WORK_CASES):
+        raise PermissionDenied
+    when = request.GET.get("when", schedule.OVERDUE)
+    if when not in DUE_LISTS:
+        raise Http404("No such list.")
+    rows = queries.measure_rows_for(request.user)
+    counts = {key: sum(1 for r in rows if r.urgency == key) for key in DUE_LISTS}
+    page = Paginator([r for r in rows if r.urgency == when], DUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "outcomes/due.html",
+        {
+            "when": when,
+            "title": DUE_LISTS[when][0],
+            "noun": DUE_LISTS[when][1],
+            "lists": [(key, label, counts[key]) for key, (label, _) in DUE_LISTS.items()],
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "query": f"when={when}",
+        },
+    )
 
 
 def respond(request, token):

@@ -127,9 +127,9 @@ def duplicates(request):
 @login_required
 @require_POST
 def resolve_duplicate(request, person_id, decision):
+    duplicate = get_object_or_404(duplicates_to_check_for(request.user), pk=person_id)
     if decision not in ("merge", "apart"):
         raise Http404("No such decision.")
-    duplicate = get_object_or_404(duplicates_to_check_for(request.user), pk=person_id)
     try:
         if decision == "merge":
             kept = actions.merge_people(duplicate, by=request.user)

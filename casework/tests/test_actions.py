@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from audit.models import Event
 from casework import actions
-from casework.models import Case
 from casework.tests.factories import CaseFactory, ConnectionFactory, GoalFactory
 from people.models import Consent
 from people.tests.factories import ConsentFactory
@@ -135,13 +134,6 @@ def test_a_contact_cannot_be_in_the_future(case, worker):
             by=worker,
         )
     assert exc.value.field == "happened_on"
-
-
-def test_discharge_refuses_while_connections_are_active(case, worker, service):
-    ConnectionFactory(case=case, service=service, status="ongoing")
-    with pytest.raises(DomainError, match="Record how these connections ended"):
-        actions.discharge_case(case, reason="goals_met", by=worker)
-    assert Case.objects.get(pk=case.pk).status == "open"
 
 
 def test_discharge_closes_the_referral_and_drops_unsent_proposals(case, worker, service):

@@ -73,3 +73,52 @@ def test_follow_up_state(due, state):
 
 def test_plans_are_reviewed_after_six_weeks_by_default():
     assert rules.default_review_date(D) == dt.date(2027, 1, 5)
+
+
+def test_the_rules_table_has_exactly_the_models_connection_states():
+    from casework.models import Connection
+
+    assert set(rules.MOVES) == set(Connection.Status.values)
+    assert rules.ACTIVE | rules.ENDED | {rules.PROPOSED} == set(Connection.Status.values)
+
+
+def test_the_api_accepts_every_move_target_and_nothing_else():
+    import typing
+
+    from casework.schemas import TransitionIn
+
+    targets = {m.to for moves in rules.MOVES.values() for m in moves}
+    assert set(typing.get_args(TransitionIn.model_fields["to"].annotation)) == targets
+
+
+def test_taken_up_connections_continue_at_discharge_and_unanswered_ones_block_it():
+    assert {"accepted", "first_attended", "ongoing"} == rules.CONTINUE_AT_DISCHARGE
+    assert {"sent"} == rules.BLOCKS_DISCHARGE
+
+
+def test_after_discharge_only_the_partner_moves_a_continuing_connection():
+    assert rules.moves_from("ongoing", "partner", discharged=True)
+    assert rules.moves_from("ongoing", "link_worker", discharged=True) == []
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (D, None),
+        (D - dt.timedelta(3), None),
+        (D + dt.timedelta(1), "The first visit cannot be in the future."),
+        (
+            D - dt.timedelta(4),
+            "The first visit cannot be before the connection was sent (21 November 2026).",
+        ),
+    ],
+)
+def test_a_dated_step_must_fall_between_its_start_and_today(day, expected):
+    error = rules.date_error(
+        day,
+        what="The first visit",
+        not_before=D - dt.timedelta(3),
+        since="the connection was sent",
+        today=D,
+    )
+    assert error == expected
