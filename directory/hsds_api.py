@@ -1,62 +1,94 @@
-"""The Open Referral HSDS 3.0 read API under /hsds/ (paths, parameters and the paginated
-envelope as in the official openapi.json). Anonymous callers see the public directory only;
-staff who may use the directory also see professionals-only listings."""
+"""The Open Referral HSDS 3.0 read API under /hsds/: paths, parameters and the paginated
+envelope as in the official openapi.json, served by django-ninja, which also serves its
+OpenAPI document at /hsds/openapi.json (schemas: directory/hsds_openapi.py).
+
+Anyone may call it. What a caller sees follows the directory's one visibility rule
+(directory/access.py): the public view without credentials; a signed-in session or a
+Bearer token (as on /api/) shows what that user may see. Errors have the /api/ shape.
+"""
 
 from __future__ import annotations
 
 import math
 import uuid
+from typing import Annotated
 
 from django.db.models import Q
 from django.http import JsonResponse
+from django.urls import reverse
+from ninja import NinjaAPI, Query
+from pydantic import BeforeValidator
 
 from directory import hsds_tables as t
-from directory.hsds_export import _Store, services_as_json
-from directory.models import Organization, Taxonomy, TaxonomyTerm
-from directory.queries import services_for
+from directory.access import (
+    get_organization_for_user,
+    get_service_for_user,
+    visible_locations,
+    visible_organizations,
+    visible_programs,
+    visible_services,
+)
+from directory.hsds_export import _Store
+from directory.hsds_openapi import answers, components, page_of, ref
+from directory.models import Taxonomy, TaxonomyTerm
+from socialrx.api_errors import install_error_handlers
+from socialrx.auth import BearerToken
+from socialrx.errors import DomainError
 
 MAX_PER_PAGE = 200
 
 
-class BadParameter(ValueError):
-    pass
+class HsdsAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schema["components"]["schemas"].update(components())
+        return schema
+
+    def get_openapi_operation_id(self, operation) -> str:
+        return operation.view_func.__name__
 
 
-def _int(request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.GET.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(f"{name} must be a whole number.") from None
-    if not lo <= value <= hi:
-        raise BadParameter(f"{name} must be between {lo} and {hi}.")
-    return value
+class OptionalBearerToken(BearerToken):
+    """A Bearer token if one is sent (a bad one gets 401), else the session's user, else
+    the public: ninja needs a true value for "let in", which the anonymous user is."""
+
+    def __call__(self, request):
+        if "Authorization" in request.headers:
+            return super().__call__(request)
+        return request.user
 
 
-def _float(request, *names: str) -> float | None:
-    for name in names:
-        raw = request.GET.get(name)
-        if raw not in (None, ""):
-            try:
-                return float(raw)
-            except ValueError:
-                raise BadParameter(f"{name} must be a number.") from None
-    return None
+hsds = HsdsAPI(
+    title="socialrx HSDS 3.0 API",
+    version="3.0",
+    description=(
+        "The community directory as Open Referral HSDS 3.0. No credentials: the public "
+        "view. A Bearer token or a signed-in session: what that user may see, which for "
+        "staff includes listings for professionals only."
+    ),
+    urls_namespace="hsds",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    auth=OptionalBearerToken(),
+)
+install_error_handlers(hsds, invalid_fields_status=400)
 
 
-def _uuid(request, name: str):
-    raw = request.GET.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise BadParameter(f"{name} must be a UUID.") from None
+def _blank_is_absent(value):
+    return None if value == "" else value
 
 
-def _page(request, items: list, total: int, page: int, per_page: int) -> JsonResponse:
+Blank = BeforeValidator(_blank_is_absent)
+Page = Annotated[int | None, Blank, Query(None, ge=1, le=10**6, description="From 1.")]
+PerPage = Annotated[
+    int | None, Blank, Query(None, ge=1, le=MAX_PER_PAGE, description="1 to 200; 50 if absent.")
+]
+Id = Annotated[uuid.UUID | None, Blank]
+Number = Annotated[float | None, Blank, Query(None, allow_inf_nan=False)]
+Text = Annotated[str, Query("", max_length=200)]
+
+
+def _page(items: list, total: int, page: int, per_page: int) -> JsonResponse:
     pages = max(1, math.ceil(total / per_page)) if total else 0
     return JsonResponse(
         {
@@ -72,27 +104,27 @@ def _page(request, items: list, total: int, page: int, per_page: int) -> JsonRes
     )
 
 
-def _errors(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except BadParameter as exc:
-            return JsonResponse({"detail": str(exc)}, status=400)
-
-    wrapper.__name__ = view.__name__
-    return wrapper
+def _store(viewer, service_ids) -> _Store:
+    """The records of these services, with only the places and programs `viewer` sees."""
+    return _Store(
+        [str(i) for i in service_ids],
+        locations=visible_locations(viewer),
+        programs=visible_programs(viewer),
+    )
 
 
-def _user(request):
-    return request.user if request.user.is_authenticated else None
-
-
+@hsds.get(
+    "/",
+    url_name="index",
+    summary="About this API",
+    openapi_extra=answers("The HSDS version, profile and this document's URL.", ref("index")),
+)
 def index(request):
     return JsonResponse(
         {
             "version": "3.0",
             "profile": "https://openreferral.org/",
-            "openapi_url": request.build_absolute_uri("/hsds/openapi.json"),
+            "openapi_url": request.build_absolute_uri(reverse("hsds:openapi-json")),
         }
     )
 
@@ -110,116 +142,163 @@ def _list_item(store: _Store, service_id: str) -> dict:
     return item
 
 
-@_errors
-def services(request):
-    from directory.search import search
+@hsds.get(
+    "/services",
+    url_name="services",
+    summary="Search services",
+    openapi_extra=answers(
+        "A page of services (one-to-one fields; every field with full=true), nearest first "
+        "when a place is given, recently verified before stale.",
+        page_of("service_list"),
+        400,
+    ),
+)
+def services(
+    request,
+    search: Text = "",
+    page: Page = None,
+    per_page: PerPage = None,
+    taxonomy_term_id: Id = None,
+    taxonomy_id: Id = None,
+    organization_id: Id = None,
+    postcode: Annotated[str, Query("", max_length=20, description="UK postcode or place.")] = "",
+    lat: Number = None,
+    long: Number = None,
+    lon: Annotated[
+        float | None, Blank, Query(None, allow_inf_nan=False, description="= long")
+    ] = None,
+    radius_km: Number = None,
+    proximity: Annotated[float | None, Blank, Query(None, description="Radius in metres.")] = None,
+    full: Annotated[bool | None, Blank, Query(None, description="Full service objects.")] = None,
+):
+    from directory.search import search as find
 
-    page = _int(request, "page", 1, 1, 10**6)
-    per_page = _int(request, "per_page", 50, 1, MAX_PER_PAGE)
-    radius_km = _float(request, "radius_km")
-    proximity_m = _float(request, "proximity")
-    if radius_km is None and proximity_m is not None:
-        radius_km = proximity_m / 1000
-    result = search(
-        _user(request),
-        text=request.GET.get("search", ""),
-        taxonomy_term_id=_uuid(request, "taxonomy_term_id"),
-        taxonomy_id=_uuid(request, "taxonomy_id"),
-        organization_id=_uuid(request, "organization_id"),
-        postcode=request.GET.get("postcode", ""),
-        lat=_float(request, "lat"),
-        lon=_float(request, "long", "lon"),
+    page, per_page = page or 1, per_page or 50
+    if radius_km is None and proximity is not None:
+        radius_km = proximity / 1000
+    result = find(
+        request.auth,
+        text=search,
+        taxonomy_term_id=taxonomy_term_id,
+        taxonomy_id=taxonomy_id,
+        organization_id=organization_id,
+        postcode=postcode,
+        lat=lat,
+        lon=long if long is not None else lon,
         radius_km=radius_km,
         offset=(page - 1) * per_page,
         limit=per_page,
     )
     if result.problem:
-        raise BadParameter(result.problem)
+        raise DomainError(result.problem)
     ids = [str(s) for s in result.ids]
-    if request.GET.get("full") == "true":
-        full = {s["id"]: s for s in services_as_json(ids)}
-        items = [full[i] for i in ids]
-    else:
-        store = _Store(ids)
-        items = [_list_item(store, i) for i in ids]
-    return _page(request, items, result.total, page, per_page)
+    store = _store(request.auth, ids)
+    items = [store.nested("service", i) if full else _list_item(store, i) for i in ids]
+    return _page(items, result.total, page, per_page)
 
 
-def service(request, service_id):
-    if not services_for(_user(request)).filter(pk=service_id).exists():
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return JsonResponse(services_as_json([str(service_id)])[0])
+@hsds.get(
+    "/services/{service_id}",
+    url_name="service",
+    summary="One service",
+    openapi_extra=answers("The service with everything linked to it.", ref("service"), 404),
+)
+def service(request, service_id: str):
+    svc = get_service_for_user(request.auth, service_id)
+    return JsonResponse(_store(request.auth, [svc.pk]).nested("service", str(svc.pk)))
 
 
-@_errors
-def organizations(request):
-    page = _int(request, "page", 1, 1, 10**6)
-    per_page = _int(request, "per_page", 50, 1, MAX_PER_PAGE)
-    qs = Organization.objects.order_by("name", "pk")
-    if text := request.GET.get("search", "").strip():
+@hsds.get(
+    "/organizations",
+    url_name="organizations",
+    summary="List organizations",
+    openapi_extra=answers(
+        "A page of the organizations that have a service the caller may see.",
+        page_of("organization_list"),
+        400,
+    ),
+)
+def organizations(request, search: Text = "", page: Page = None, per_page: PerPage = None):
+    page, per_page = page or 1, per_page or 50
+    qs = visible_organizations(request.auth).order_by("name", "pk")
+    if text := search.strip():
         qs = qs.filter(Q(name__icontains=text) | Q(description__icontains=text))
     total = qs.count()
-    rows = list(qs[(page - 1) * per_page : page * per_page])
+    columns = t.scalar_columns("organization")
     items = [
-        {
-            c: v
-            for c, v in _Store._row("organization", o).items()
-            if c in t.scalar_columns("organization")
-        }
-        for o in rows
+        {c: v for c, v in _Store._row("organization", o).items() if c in columns}
+        for o in qs[(page - 1) * per_page : page * per_page]
     ]
-    return _page(request, items, total, page, per_page)
+    return _page(items, total, page, per_page)
 
 
-def organization(request, organization_id):
-    org = Organization.objects.filter(pk=organization_id).first()
-    if org is None:
-        return JsonResponse({"detail": "Not found."}, status=404)
-    visible = list(
-        services_for(_user(request))
+@hsds.get(
+    "/organizations/{organization_id}",
+    url_name="organization",
+    summary="One organization",
+    openapi_extra=answers(
+        "The organization with the services the caller may see.",
+        ref("organization_with_services"),
+        404,
+    ),
+)
+def organization(request, organization_id: str):
+    viewer = request.auth
+    org = get_organization_for_user(viewer, organization_id)
+    shown = list(
+        visible_services(viewer)
         .filter(organization=org)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    store = _Store([str(i) for i in visible])
-    if str(org.pk) not in store.rows["organization"]:
-        store.rows["organization"][str(org.pk)] = _Store._row("organization", org)
+    store = _store(viewer, shown)
     body = store.nested("organization", str(org.pk))
     body["services"] = [
         {k: v for k, v in store.nested("service", str(sid)).items() if k != "organization"}
-        for sid in visible
+        for sid in shown
     ]
     return JsonResponse(body)
 
 
-@_errors
-def taxonomies(request):
-    page = _int(request, "page", 1, 1, 10**6)
-    per_page = _int(request, "per_page", 50, 1, MAX_PER_PAGE)
+@hsds.get(
+    "/taxonomies",
+    url_name="taxonomies",
+    summary="List taxonomies",
+    openapi_extra=answers("A page of taxonomies.", page_of("taxonomy"), 400),
+)
+def taxonomies(request, page: Page = None, per_page: PerPage = None):
+    page, per_page = page or 1, per_page or 50
     qs = Taxonomy.objects.order_by("name", "pk")
     total = qs.count()
     items = [_Store._row("taxonomy", x) for x in qs[(page - 1) * per_page : page * per_page]]
-    return _page(request, items, total, page, per_page)
+    return _page(items, total, page, per_page)
 
 
-@_errors
-def taxonomy_terms(request):
-    page = _int(request, "page", 1, 1, 10**6)
-    per_page = _int(request, "per_page", 50, 1, MAX_PER_PAGE)
+@hsds.get(
+    "/taxonomy_terms",
+    url_name="taxonomy_terms",
+    summary="List taxonomy terms",
+    openapi_extra=answers("A page of taxonomy terms.", page_of("taxonomy_term"), 400),
+)
+def taxonomy_terms(
+    request,
+    search: Text = "",
+    taxonomy_id: Id = None,
+    page: Page = None,
+    per_page: PerPage = None,
+):
+    page, per_page = page or 1, per_page or 50
     qs = TaxonomyTerm.objects.select_related("taxonomy_detail").order_by("name", "pk")
-    if taxonomy_id := _uuid(request, "taxonomy_id"):
+    if taxonomy_id:
         qs = qs.filter(taxonomy_detail_id=taxonomy_id)
-    if text := request.GET.get("search", "").strip():
+    if text := search.strip():
         qs = qs.filter(Q(name__icontains=text) | Q(code__icontains=text))
     total = qs.count()
+    columns = t.scalar_columns("taxonomy_term")
     items = []
     for term in qs[(page - 1) * per_page : page * per_page]:
-        item = {
-            c: v
-            for c, v in _Store._row("taxonomy_term", term).items()
-            if c in t.scalar_columns("taxonomy_term")
-        }
+        item = {c: v for c, v in _Store._row("taxonomy_term", term).items() if c in columns}
         if term.taxonomy_detail_id:
             item["taxonomy_detail"] = _Store._row("taxonomy", term.taxonomy_detail)
         items.append(item)
-    return _page(request, items, total, page, per_page)
+    return _page(items, total, page, per_page)

@@ -21,8 +21,10 @@ def _number(value):
     return int(value) if float(value).is_integer() else value
 
 
-def _scoped_querysets(service_ids) -> dict:
-    """Only the rows that the given services' full objects contain (a handful of queries)."""
+def _scoped_querysets(service_ids, locations=None, programs=None) -> dict:
+    """Only the rows that the given services' full objects contain (a handful of queries).
+    `locations` and `programs`, when given, are querysets that an organisation's own
+    locations and programs must also be in (the API passes what its caller may see)."""
     from django.db.models import Q
 
     from directory import models as m
@@ -31,9 +33,9 @@ def _scoped_querysets(service_ids) -> dict:
     org_ids = {s.organization_id for s in services}
     sals = list(m.ServiceAtLocation.objects.filter(service_id__in=service_ids))
     sal_ids = {x.pk for x in sals}
-    location_ids = {x.location_id for x in sals} | set(
-        m.Location.objects.filter(organization_id__in=org_ids).values_list("pk", flat=True)
-    )
+    org_locations = m.Location.objects if locations is None else locations
+    org_locations = org_locations.filter(organization_id__in=org_ids)
+    location_ids = {x.location_id for x in sals} | set(org_locations.values_list("pk", flat=True))
     contacts = m.Contact.objects.filter(
         Q(service_id__in=service_ids)
         | Q(service_at_location_id__in=sal_ids)
@@ -48,8 +50,10 @@ def _scoped_querysets(service_ids) -> dict:
         | Q(organization_id__in=org_ids)
         | Q(contact_id__in=contact_ids)
     )
+    org_programs = m.Program.objects if programs is None else programs
+    org_programs = org_programs.filter(organization_id__in=org_ids)
     program_ids = {s.program_id for s in services if s.program_id} | set(
-        m.Program.objects.filter(organization_id__in=org_ids).values_list("pk", flat=True)
+        org_programs.values_list("pk", flat=True)
     )
     owners = (
         set(service_ids)
@@ -99,9 +103,11 @@ def _scoped_querysets(service_ids) -> dict:
 
 
 class _Store:
-    def __init__(self, service_ids=None) -> None:
+    def __init__(self, service_ids=None, *, locations=None, programs=None) -> None:
         self.rows: dict[str, dict[str, dict]] = {}
-        scoped = _scoped_querysets(service_ids) if service_ids is not None else {}
+        scoped = {}
+        if service_ids is not None:
+            scoped = _scoped_querysets(service_ids, locations, programs)
         for table in t.WRITE_ORDER:
             qs = scoped.get(table, t.MODELS[table].objects.all())
             objects = qs if isinstance(qs, list) else qs.iterator()
@@ -156,8 +162,8 @@ class _Store:
         return out
 
 
-def services_as_json(service_ids=None) -> list[dict]:
-    store = _Store(service_ids)
+def services_as_json(service_ids=None, *, locations=None, programs=None) -> list[dict]:
+    store = _Store(service_ids, locations=locations, programs=programs)
     return [store.nested("service", sid) for sid in sorted(store.rows["service"])]
 
 

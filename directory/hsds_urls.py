@@ -1,14 +1,6 @@
-from django.urls import path
+"""/hsds/: the HSDS API's routes, as django-ninja builds them (namespace "hsds")."""
 
-from directory import hsds_api
+from directory.hsds_api import hsds
 
-app_name = "hsds"
-urlpatterns = [
-    path("", hsds_api.index, name="index"),
-    path("services", hsds_api.services, name="services"),
-    path("services/<uuid:service_id>", hsds_api.service, name="service"),
-    path("organizations", hsds_api.organizations, name="organizations"),
-    path("organizations/<uuid:organization_id>", hsds_api.organization, name="organization"),
-    path("taxonomies", hsds_api.taxonomies, name="taxonomies"),
-    path("taxonomy_terms", hsds_api.taxonomy_terms, name="taxonomy_terms"),
-]
+app_name = hsds.urls_namespace
+urlpatterns = hsds.urls[0]

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+PUBLIC = "public"  # Service.Visibility.PUBLIC; anything else is for professionals only
+
+
+def is_listed_for(visibility: str, *, professional: bool) -> bool:
+    """Whether a listing with this `visibility` is shown to a viewer: a listing for
+    professionals only (an informal group) is shown to staff, never to the public. Who
+    counts as staff is `directory.access.sees_professional_listings`."""
+    return professional or visibility == PUBLIC
+
 
 def is_stale(last_verified_at: dt.datetime | None, now: dt.datetime, *, after_days: int) -> bool:
     """Not verified within `after_days` (never verified counts as stale)."""

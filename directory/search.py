@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Case, IntegerField, Q, When
-from django.utils import timezone
 
+from directory.access import stale_cutoff, visible_services
 from directory.models import Attribute, Location, Service, ServiceAtLocation, TaxonomyTerm
-from directory.queries import services_for
 
 DEFAULT_RADIUS_KM = 10.0
 # key: (label, opens before, closes after). HSDS times are "HH:MM[:SS]", which compare as text.
@@ -75,9 +73,9 @@ def search(
         lat, lon = point
     if (lat is None) != (lon is None):
         return SearchResult(problem="Give both latitude and longitude.")
-    cutoff = _stale_cutoff()
+    cutoff = stale_cutoff()
     if lat is None:
-        qs = _filtered(services_for(user), None, **filters)
+        qs = _filtered(visible_services(user), None, **filters)
         # Listings verified recently come first; stale ones are kept but down-ranked.
         ranked = qs.annotate(
             stale=Case(
@@ -102,7 +100,7 @@ def search(
     ids = list(nearest)
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
-        qs = _filtered(services_for(user), chunk, **filters)
+        qs = _filtered(visible_services(user), chunk, **filters)
         for service_id, verified in qs.order_by().values_list("pk", "last_verified_at"):
             best[service_id] = nearest[service_id]
             stale[service_id] = verified is None or verified < cutoff
@@ -245,7 +243,3 @@ def _services_near(lat: float, lon: float, radius: float) -> dict:
             if d < nearest.get(service_id, float("inf")):
                 nearest[service_id] = d
     return nearest
-
-
-def _stale_cutoff():
-    return timezone.now() - timezone.timedelta(days=settings.DIRECTORY_STALE_AFTER_DAYS)

@@ -11,10 +11,15 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import Permission, has_permission
 from directory import actions
-from directory.access import get_own_service_for_partner, get_service_for_user, tasks_for
+from directory.access import (
+    get_own_service_for_partner,
+    get_service_for_user,
+    is_stale,
+    stale_after_days,
+    tasks_for,
+)
 from directory.forms import EditListingForm, ReportProblemForm, SearchForm
 from directory.models import Service
-from directory.rules import is_stale
 from directory.search import search
 from socialrx.errors import DomainError
 
@@ -50,14 +55,7 @@ def _search_page(request, user, template):
             form.add_error("postcode", problem)
         by_id = Service.objects.select_related("organization").in_bulk(result.ids)
         results = [(by_id[i], result.distances_km.get(i)) for i in result.ids if i in by_id]
-    from django.conf import settings
-    from django.utils import timezone
-
-    now = timezone.now()
-    rows = [
-        (s, d, is_stale(s.last_verified_at, now, after_days=settings.DIRECTORY_STALE_AFTER_DAYS))
-        for s, d in results
-    ]
+    rows = [(s, d, is_stale(s)) for s, d in results]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -95,9 +93,6 @@ def service(request, service_id):
 
 
 def _service_page(request, svc, form, status=200):
-    from django.conf import settings
-    from django.utils import timezone
-
     sals = svc.service_at_locations.select_related("location").prefetch_related(
         "location__addresses", "location__accessibility", "schedules"
     )
@@ -109,9 +104,8 @@ def _service_page(request, svc, form, status=200):
             "sals": sals,
             "schedules": svc.schedules.all(),
             "report_form": form,
-            "stale": is_stale(
-                svc.last_verified_at, timezone.now(), after_days=settings.DIRECTORY_STALE_AFTER_DAYS
-            ),
+            "stale": is_stale(svc),
+            "stale_after_days": stale_after_days(),
             "can_edit": request.user.organization_id == svc.organization_id
             and has_permission(request.user, Permission.HANDLE_CONNECTIONS),
         },

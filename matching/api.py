@@ -7,6 +7,7 @@ from ninja import Router
 
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_access
+from directory.access import sees_professional_listings
 from matching.access import get_open_case_for_person
 from matching.profiles import profile_for_case, profile_for_query
 from matching.schemas import SuggestionRequest, SuggestionsOut
@@ -34,7 +35,7 @@ def suggestions(request, payload: SuggestionRequest):
             radius_km=payload.radius_km,
             age=payload.age,
             sex=payload.sex,
-            professional=has_permission(user, Permission.WORK_CASES),
+            professional=sees_professional_listings(user),
         )
     found = suggestions_for(profile, limit=payload.limit, include_excluded=payload.include_excluded)
     return as_json(found)

@@ -11,9 +11,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from directory.rules import is_listed_for
 from matching.documents import Profile, ServiceDoc
 
-STALE_AFTER_DAYS = 365  # not verified for longer than this: excluded as possibly out of date
 EARTH_RADIUS_KM = 6371.0088
 
 CLOSED_STATUSES = {
@@ -70,7 +70,7 @@ def violations(doc: ServiceDoc, profile: Profile, *, today: dt.date) -> list[Exc
         out.append(Exclusion("closed", CLOSED_STATUSES[doc.status]))
     if doc.capacity == "full":
         out.append(Exclusion("full", "Full: not taking new people"))
-    if doc.visibility == "professionals" and not profile.professional:
+    if not is_listed_for(doc.visibility, professional=profile.professional):
         out.append(Exclusion("visibility", "Listed for professionals only"))
     if profile.age is not None and (
         (doc.min_age is not None and profile.age < doc.min_age)
@@ -98,9 +98,15 @@ def violations(doc: ServiceDoc, profile: Profile, *, today: dt.date) -> list[Exc
             out.append(Exclusion("distance", f"{km:.1f} km away (limit {profile.radius_km:g} km)"))
     if doc.last_verified_at is not None:
         months = months_since(doc.last_verified_at, today)
-        if (today - doc.last_verified_at.date()).days > STALE_AFTER_DAYS:
+        if is_stale_by_days(doc.last_verified_at, today, profile.stale_after_days):
             out.append(Exclusion("stale", f"Not verified for {months} months"))
     return out
+
+
+def is_stale_by_days(last_verified_at: dt.datetime, today: dt.date, after_days: int) -> bool:
+    """Verified more than `after_days` calendar days before `today` (the index counts the
+    same way). Never verified is not known to be out of date, so it is not excluded."""
+    return (today - last_verified_at.date()).days > after_days
 
 
 def eligibility_notes(doc: ServiceDoc, profile: Profile) -> list[str]:

@@ -179,6 +179,8 @@ def weekdays(byday: str | None) -> list[str]:
         if m and _HSDS_DAYS[m.group(1)] not in days:
             days.append(_HSDS_DAYS[m.group(1)])
     return days
+
+
 _FREE = re.compile(r"^\s*(none|free|no\s+(fee|charge|cost)s?|no)\b", re.I)
 
 

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from matching.constraints import EARTH_RADIUS_KM, STALE_AFTER_DAYS
+from directory.rules import is_listed_for
+from matching.constraints import EARTH_RADIUS_KM
 from matching.documents import ServiceDoc
 from matching.text import terms
 
@@ -123,7 +124,7 @@ class MatchingIndex:
         self._has_emb.data[row] = vector is not None
         self._alive.data[row] = True
         self._open.data[row] = doc.status == "active" and doc.capacity != "full"
-        self._pro_only.data[row] = doc.visibility == "professionals"
+        self._pro_only.data[row] = not is_listed_for(doc.visibility, professional=False)
         self._remote.data[row] = doc.remote
         self._min_age.data[row] = _NO_MIN_AGE if doc.min_age is None else doc.min_age
         self._max_age.data[row] = _NO_MAX_AGE if doc.max_age is None else doc.max_age
@@ -381,15 +382,18 @@ class MatchingIndex:
                 scores[row] += idf * tf * (BM25_K1 + 1) / (tf + norm[row])
         return scores[rows]
 
-    def prelim(self, rows: np.ndarray, today: dt.date) -> dict[str, np.ndarray]:
-        """Columns the coarse ranking reads: free, waiting list, days since verification."""
+    def prelim(
+        self, rows: np.ndarray, today: dt.date, *, stale_after_days: int
+    ) -> dict[str, np.ndarray]:
+        """Columns the coarse ranking reads: free, waiting list, days since verification,
+        and stale (verified more than `stale_after_days` days ago; never is not stale)."""
         days = today.toordinal() - self._verified.data[rows]
         return {
             "free": self._free.data[rows],
             "waiting": self._waiting.data[rows],
             "verified_days": days,
             "remote": self._remote.data[rows],
-            "stale": np.nan_to_num(days, nan=0.0) > STALE_AFTER_DAYS,
+            "stale": np.nan_to_num(days, nan=0.0) > stale_after_days,
         }
 
 

@@ -8,6 +8,7 @@ import re
 from django.utils import timezone
 
 from casework import rules as casework_rules
+from directory.access import stale_after_days
 from matching.documents import TIMES_OF_DAY, WEEKDAYS, Need, Profile, access_tags, needs_from_text
 from matching.geo import locate_postcode
 from referrals.reasons import reason_label
@@ -85,7 +86,8 @@ def profile_for_case(case, *, radius_km: float | None = None, today=None) -> Pro
         languages=frozenset({language}) if language and language != "english" else frozenset(),
         setting=conversation.setting if conversation else "either",
         mode=conversation.mode if conversation else "either",
-        professional=True,
+        professional=True,  # only case workers, who are staff, work a case
+        stale_after_days=stale_after_days(),
         exclude_ids=frozenset(str(s) for s in in_plan),
         today=today,
     )
@@ -132,4 +134,5 @@ def profile_for_query(
         age=age,
         sex=sex,
         professional=professional,
+        stale_after_days=stale_after_days(),
     )

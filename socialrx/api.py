@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from socialrx.api_errors import install_error_handlers
 from socialrx.auth import api_auth
-from socialrx.errors import DomainError
 
 api = NinjaAPI(
     title="socialrx API",
@@ -26,71 +21,7 @@ api = NinjaAPI(
 )
 
 
-def _field_path(loc) -> str:
-    # ninja locations start with where the value came from ("body", "payload", ...);
-    # callers want the path inside their JSON document.
-    parts = [str(p) for p in loc]
-    while parts and parts[0] in {"body", "query", "path", "form", "payload"}:
-        parts.pop(0)
-    return ".".join(parts) or "body"
-
-
-@api.exception_handler(ValidationError)
-def validation_error(request, exc: ValidationError):
-    errors = []
-    for err in exc.errors:
-        msg = err.get("msg", "Invalid value.")
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        errors.append({"field": _field_path(err.get("loc", ())), "message": msg})
-    return api.create_response(
-        request, {"detail": "The request has invalid fields.", "errors": errors}, status=422
-    )
-
-
-@api.exception_handler(DomainError)
-def domain_error(request, exc: DomainError):
-    body = {"detail": exc.message}
-    if exc.field:
-        body["errors"] = [{"field": exc.field, "message": exc.message}]
-    body.update(exc.extra)
-    return api.create_response(request, body, status=exc.status_code)
-
-
-@api.exception_handler(Http404)
-def not_found(request, exc):
-    return api.create_response(request, {"detail": "Not found."}, status=404)
-
-
-@api.exception_handler(PermissionDenied)
-def forbidden(request, exc):
-    return api.create_response(
-        request, {"detail": str(exc) or "You do not have permission to do that."}, status=403
-    )
-
-
-@api.exception_handler(AuthenticationError)
-def unauthenticated(request, exc):
-    return api.create_response(
-        request,
-        {"detail": "Authentication required: send 'Authorization: Bearer <token>'."},
-        status=401,
-    )
-
-
-@api.exception_handler(RequestDataTooBig)
-def too_big(request, exc):
-    return api.create_response(request, {"detail": "The request body is too large."}, status=413)
-
-
-@api.exception_handler(json.JSONDecodeError)
-def bad_json(request, exc):
-    return api.create_response(request, {"detail": f"Malformed JSON: {exc}"}, status=400)
-
-
-@api.exception_handler(HttpError)
-def http_error(request, exc: HttpError):
-    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+install_error_handlers(api)
 
 
 def _register_routers() -> None:

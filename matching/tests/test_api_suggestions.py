@@ -89,14 +89,16 @@ def test_excluded_services_are_listed_with_reasons_on_request(api_client, worker
     assert "km away (limit 30 km)" in far["reasons"][0]["reason"]
 
 
-def test_professionals_only_listings_are_not_shown_to_partners(
-    api_client, worker, partner, directory
+def test_professionals_only_listings_are_suggested_to_partners_as_in_the_directory(
+    api_client, client, worker, partner, directory
 ):
+    # One rule (directory.access): every staff role sees them, partners included.
     body = {"text": "men's shed woodwork", "limit": 5}
-    ids = [r["id"] for r in _post(api_client, worker, body).json()["results"]]
-    assert str(directory["hidden"].pk) in ids
-    ids = [r["id"] for r in _post(api_client, partner, body).json()["results"]]
-    assert str(directory["hidden"].pk) not in ids
+    for user in (worker, partner):
+        ids = [r["id"] for r in _post(api_client, user, body).json()["results"]]
+        assert str(directory["hidden"].pk) in ids, user.role
+    client.force_login(partner)
+    assert client.get(f"/directory/services/{directory['hidden'].pk}/").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -159,12 +161,16 @@ def test_a_worker_in_another_area_gets_404_for_a_person(api_client, worker, stra
     assert not Event.objects.filter(actor=stranger, verb="view").exists()
 
 
-def test_a_referrer_who_can_see_the_person_gets_403(api_client, worker, referrer, directory):
+def test_a_referrer_learns_nothing_of_the_person_they_referred(
+    api_client, worker, referrer, directory
+):
+    # A referrer sees their referrals, never the person's record: suggestions for the
+    # person answer as for anyone unknown to them.
     case = CaseFactory(
         link_worker=worker, referral__person__team=worker.team, referral__referrer=referrer
     )
     res = _post(api_client, referrer, {"person_id": str(case.person_id)})
-    assert res.status_code == 403
+    assert res.status_code == 404
 
 
 def test_a_person_without_an_open_case_is_404(api_client, worker):
