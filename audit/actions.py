@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import models
 
@@ -11,6 +11,14 @@ from audit.models import Event
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+class Subject(NamedTuple):
+    """What an event is about when it is no one stored record: an import of a dataset, say
+    (record_type "directory.hsds_import", record_id naming that import)."""
+
+    record_type: str
+    record_id: str
 
 
 def _person_id(record: models.Model) -> Any:
@@ -22,21 +30,30 @@ def _person_id(record: models.Model) -> Any:
 def record_event(
     by: User | None,
     verb: str,
-    record: models.Model,
+    record: models.Model | Subject,
     *,
     detail: dict[str, Any] | None = None,
+    actor_label: str = "public",
 ) -> Event:
     """Append one event about `record`. `detail` holds field names and codes, never free text
-    a person wrote (the log must not become a second copy of the record)."""
+    a person wrote (the log must not become a second copy of the record). Without a user
+    `by`, `actor_label` says who acted: "public" (a form anyone may send), or the command or
+    job that did it ("manage.py import_hsds")."""
     ctx = current.get()
+    if isinstance(record, Subject):
+        record_type, record_id = record
+        person_id = area_id = None
+    else:
+        record_type, record_id = record._meta.label, str(record.pk)
+        person_id, area_id = _person_id(record), getattr(record, "area_id", None)
     return Event.objects.create(
         actor=by if (by is not None and by.pk) else None,
-        actor_label=(by.username if by is not None and by.pk else "public"),
+        actor_label=(by.username if by is not None and by.pk else actor_label),
         verb=verb,
-        record_type=record._meta.label,
-        record_id=str(record.pk),
-        person_id=_person_id(record),
-        area_id=getattr(record, "area_id", None),
+        record_type=record_type,
+        record_id=record_id,
+        person_id=person_id,
+        area_id=area_id,
         detail=detail or {},
         request_id=ctx.request_id,
         ip=ctx.ip,

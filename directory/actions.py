@@ -1,15 +1,25 @@
 """Writes for the directory's freshness: reports, verification and partner edits.
-Each is atomic and audited."""
+Each is atomic and audited. And what ends a write in bulk (the HSDS import): its audit
+event, and the notice to listeners of what it changed (`announce_bulk_write`)."""
 
 from __future__ import annotations
 
-from django.conf import settings
+import uuid
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
-from audit.actions import record_event
+from audit.actions import Subject, record_event
+from directory.access import stale_after_days, stale_cutoff
 from directory.models import Service, VerificationTask
+from directory.signals import records_changed
 from socialrx.errors import DomainError
+
+if TYPE_CHECKING:
+    from audit.models import Event
+    from directory.hsds_import import ImportReport
 
 PARTNER_EDITABLE = (
     "name",
@@ -91,8 +101,7 @@ def update_listing(service: Service, *, by, **changes) -> Service:
 
 def flag_stale_services(*, now=None) -> int:
     """Queue a verification task for every stale listing that has no open one."""
-    now = now or timezone.now()
-    cutoff = now - timezone.timedelta(days=settings.DIRECTORY_STALE_AFTER_DAYS)
+    cutoff = stale_cutoff(now)
     stale = (
         Service.objects.filter(status=Service.Status.ACTIVE)
         .exclude(last_verified_at__gte=cutoff)
@@ -105,10 +114,58 @@ def flag_stale_services(*, now=None) -> int:
         VerificationTask(
             service=s,
             reason=VerificationTask.Reason.STALE,
-            details=f"Not verified in the last {settings.DIRECTORY_STALE_AFTER_DAYS} days.",
+            details=f"Not verified in the last {stale_after_days()} days.",
         )
         for s in stale.only("pk")
     ]
     with transaction.atomic():
         VerificationTask.objects.bulk_create(tasks, batch_size=1000)
     return len(tasks)
+
+
+def announce_bulk_write(
+    records: Mapping[str, Collection[str]] | None = None, *, everything: bool = False
+) -> None:
+    """Tell whoever keeps data derived from the directory (matching: its index in every
+    process, and the embeddings) what a write that bypassed model saves changed, as Django's
+    post_save and post_delete tell them of each save. Call it once, inside the writer's
+    transaction, after writing: `records` maps model labels ("directory.Organization") to
+    the ids written; `everything` says any record may have changed, for a write so large
+    that listing its records would cost more than re-reading the directory."""
+    records_changed.send(
+        sender=announce_bulk_write,
+        records={} if everything else dict(records or {}),
+        everything=everything,
+    )
+
+
+def record_hsds_import(
+    report: ImportReport,
+    *,
+    source: str,
+    by,
+    via: str,
+    records: Mapping[str, Collection[str]] | None,
+) -> Event:
+    """The end of an HSDS import (directory.hsds_import calls it once every record is
+    written, inside the import's transaction, so that neither stays without the other): the
+    audit event, and listeners told what changed (`records` as announce_bulk_write takes
+    them; None for everything).
+
+    The event is about the import itself (record type "directory.hsds_import", an id of its
+    own): who (`by`, or without a user `via`, the command or job by name), the file as given,
+    and how many records of each table it created and updated."""
+    event = record_event(
+        by,
+        "create",
+        Subject("directory.hsds_import", uuid.uuid4().hex),
+        actor_label=via,
+        detail={
+            "file": source,
+            "created": report.created,
+            "updated": report.updated,
+            "warnings": len(report.warnings),
+        },
+    )
+    announce_bulk_write(records, everything=records is None)
+    return event

@@ -3,7 +3,8 @@
 All or nothing: every record is checked (schema, types, references) and the dataset is
 written in one transaction, which is rolled back if anything is rejected. Re-import upserts
 by id. Every rejected record is reported with its file and JSON path or CSV row, and the
-reason.
+reason. Once everything is written, in the same transaction, the import records its audit
+event and tells listeners (matching) what changed: directory.actions.record_hsds_import.
 
 A small dataset is checked whole before anything is written. A large one is written while
 it is read: once a table has FLUSH_EVERY new records they go to a background `Loader`, so
@@ -36,8 +37,9 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from directory import hsds_tables as t
+from directory.actions import record_hsds_import
 from directory.hsds_schema import service_errors
-from directory.hsds_write import Loader, drop_for_bulk_load, empty_tables
+from directory.hsds_write import Loader, drop_for_bulk_load, empty_tables, row_counts
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CSV_ROW = re.compile(r"\.csv row \d+$")
@@ -54,6 +56,10 @@ FLUSH_EVERY = 20_000
 SHARED = frozenset(child for nested in t.ONE.values() for _, child, _ in nested)
 # Written last, whatever the size: a location carries its first address (LOCATION_ADDRESS).
 HELD = frozenset({"location"})
+# An import of more records than this tells listeners (matching) that any directory record
+# may have changed instead of listing what it wrote: re-reading the directory is then the
+# cheaper way to learn it. So does a first import (no service was stored before it).
+LIST_CHANGES_UP_TO = 20_000
 
 
 class ImportFailed(Exception):
@@ -64,9 +70,13 @@ class ImportFailed(Exception):
 
 @dataclass
 class ImportReport:
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # records read, by table
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Of those, how many were new to the database and how many updated a stored one (tables
+    # with none left out).
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
 
 
 _ABSENT = object()
@@ -532,26 +542,54 @@ def _read_csv_dir(folder: Path, data: _Dataset) -> None:
             data.errors.append(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}).")
             continue
         data.may_hold_nul |= "\x00" in text
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        records = _csv_records(csv.reader(io.StringIO(text, newline="")))
         try:
-            _read_csv_rows(reader, table, spec, data)
-        except csv.Error as exc:  # a field over the csv module's size limit, say
-            at = f"the record after line {reader.line_num}"  # lines read before it failed
-            data.errors.append(f"{name}, {at}: not valid CSV ({exc}).")
+            _read_csv_rows(records, table, spec, data)
+        except _NotCsv as exc:
+            data.errors.append(f"{name}, {exc}")
 
 
-def _read_csv_rows(reader: csv.DictReader, table: str, spec: dict, data: _Dataset) -> None:
-    unknown = set(reader.fieldnames or []) - {n for n, _ in spec["fields"]}
+class _NotCsv(Exception):
+    """A CSV file the csv module cannot read past a point; the message says where."""
+
+
+def _csv_records(reader) -> Iterator[tuple[int, list[str]]]:
+    """(the line it starts on, its cells) for each record of a csv.reader, blank lines left
+    out. A record the csv module cannot read (a field over its size limit, say) raises
+    _NotCsv naming the line after which it failed."""
+    ended = 0  # the last line of the last record read (a record may span lines)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _NotCsv(f"the record after line {ended}: not valid CSV ({exc}).") from None
+        line, ended = ended + 1, reader.line_num
+        if cells:
+            yield line, cells
+
+
+def _read_csv_rows(records: Iterator, table: str, spec: dict, data: _Dataset) -> None:
+    """Read one CSV file's records into `data`. Rows are numbered from the header's, row 1.
+    A row without exactly one cell per column of the header (cut short or running on) is
+    refused by its line: which value belongs to which column would be a guess."""
+    header = next(records, (1, []))[1]
+    unknown = set(header) - {n for n, _ in spec["fields"]}
     if unknown:
         data.errors.append(f"{spec['path']}: unknown column(s) {sorted(unknown)}.")
         return
     types = dict(spec["fields"])
     references = {c for c, _ in spec["foreign_keys"]} | UUID_REFERENCES
-    for line, row in enumerate(reader, start=2):
-        where = f"{spec['path']} row {line}"
-        if None in row:  # csv.DictReader's key for cells beyond the header's columns
-            data.errors.append(f"{where}: {len(row[None])} more cell(s) than columns.")
+    for number, (line, cells) in enumerate(records, start=2):
+        where = f"{spec['path']} row {number}"
+        if len(cells) != len(header):
+            data.errors.append(
+                f"{spec['path']} line {line}: {len(cells)} cell{'s' * (len(cells) != 1)} "
+                f"where the header has {len(header)} columns."
+            )
             continue
+        row = dict(zip(header, cells, strict=True))
         empty = [c for c in spec["required"] if not (row.get(c) or "").strip()]
         # A missing id or reference is an error. An empty required text column is
         # kept as "" with a warning: CSV cannot tell "" from absent, and real data
@@ -663,6 +701,7 @@ class _Output:
         self._loading = ExitStack()
         self._loader: Loader | None = None
         self.empty: set = set()  # models whose tables held no rows when writing began
+        self.stored_before: dict = {}  # rows in the others' tables then, by model
         self.keys_unchecked = False
         self._rebuild: list[str] = []  # what drop_for_bulk_load dropped, to create again
         self._key_checks: list[tuple[str, Future]] = []  # (table, its foreign_key_check)
@@ -706,6 +745,7 @@ class _Output:
             self._stack.enter_context(_page_cache_of_at_least(IMPORT_CACHE_KIB))
             self._stack.enter_context(transaction.atomic())
             self.empty = empty_tables(t.MODELS.values())
+            self.stored_before = row_counts(m for m in t.MODELS.values() if m not in self.empty)
             self._rebuild = drop_for_bulk_load(self.empty)
             self._stack.enter_context(self._loading)
             self._loader = self._loading.enter_context(Loader(self.empty))
@@ -804,17 +844,33 @@ def _written(data: _Dataset) -> list[str]:
     return [table for table in t.WRITE_ORDER if data.rows.get(table)]
 
 
-def _complete(data: _Dataset, output: _Output) -> dict[str, int]:
-    """Wait for the loader and what it was given after the last batch, and count."""
+def _complete(data: _Dataset, output: _Output) -> tuple[dict[str, int], dict | None]:
+    """Wait for the loader and what it was given after the last batch. Returns the records
+    read by table, and what was written for listeners: the ids by model label, or None for
+    "any record may have changed"."""
     counts = {table: len(data.rows[table]) for table in _written(data)}
     stored_before = t.MODELS["location"] not in output.empty
     locations = list(data.rows.get("location", {})) if stored_before else []
+    written = None
+    if t.MODELS["service"] not in output.empty and sum(counts.values()) <= LIST_CHANGES_UP_TO:
+        written = {t.MODELS[table]._meta.label: set(data.rows[table]) for table in counts}
     output.free_meanwhile(data.release())  # nothing below reads the records
     output.end_loading()
     output.check_keys()
     if locations:
         _derive_location_addresses(locations)
-    return counts
+    return counts, written
+
+
+def _created(counts: dict[str, int], output: _Output) -> dict[str, int]:
+    """How many of each table's records were new: all of them in a table that was empty;
+    otherwise what the table grew by (an import adds and updates rows, never deletes)."""
+    now = row_counts(m for m in map(t.MODELS.get, counts) if m in output.stored_before)
+    created = {}
+    for table, n in counts.items():
+        model = t.MODELS[table]
+        created[table] = min(n, now[model] - output.stored_before[model]) if model in now else n
+    return created
 
 
 def _first_addresses_onto_locations(data: _Dataset) -> None:
@@ -871,14 +927,28 @@ def _without_cycle_collection():
             gc.enable()
 
 
-def import_hsds(path: Path) -> ImportReport:
+def import_hsds(path: Path, *, by=None, via: str = "import_hsds") -> ImportReport:
     """Import a .json file, a folder of CSVs, or a .zip of either. Raises ImportFailed with
-    the report (and writes nothing) when any record is rejected."""
+    the report (and writes nothing) when any record is rejected.
+
+    In the import's transaction, once every record is written: its audit event (who: the
+    user `by`, or without one `via`, naming the command or job; the file; the records
+    created and updated) and the notice to listeners of what changed (matching's index and
+    embeddings), by directory.actions.record_hsds_import."""
     with _without_cycle_collection():
-        return _import(Path(path))
+        return _import(Path(path), _Done(source=str(path), by=by, via=via))
 
 
-def _import(path: Path) -> ImportReport:
+@dataclass(frozen=True)
+class _Done:
+    """Who imports what, for record_hsds_import once it is written."""
+
+    source: str
+    by: object
+    via: str
+
+
+def _import(path: Path, done: _Done) -> ImportReport:
     data = _Dataset()
     with _Output() as data.output:
         if path.suffix.lower() == ".zip":
@@ -889,14 +959,14 @@ def _import(path: Path) -> ImportReport:
                     data.errors.append(f"{path.name}: the zip contains unsafe paths.")
                 else:
                     _read_tree(root, path.name, data)
-                    return _finish(data)
+                    return _finish(data, done)
         elif path.is_dir():
             _read_tree(path, path.name, data)
         elif path.exists():
             _read_json(path.read_bytes(), path.name, data)
         else:
             data.errors.append(f"{path}: no such file or folder.")
-        return _finish(data)
+        return _finish(data, done)
 
 
 def _read_tree(root: Path, label: str, data: _Dataset) -> None:
@@ -911,7 +981,7 @@ def _read_tree(root: Path, label: str, data: _Dataset) -> None:
         data.errors.append(f"{label}: no .json or .csv files at its top level.")
 
 
-def _finish(data: _Dataset) -> ImportReport:
+def _finish(data: _Dataset, done: _Done) -> ImportReport:
     """Check references and write the rest, or raise ImportFailed; leaving the caller's
     `with _Output()` then commits, or rolls back whatever was written already."""
     for table in list(data.rows):
@@ -930,5 +1000,11 @@ def _finish(data: _Dataset) -> ImportReport:
         raise ImportFailed(report)
     if not streamed:
         _write_rest(data, data.output)
-    report.counts = _complete(data, data.output)
+    report.counts, written = _complete(data, data.output)
+    created = _created(report.counts, data.output)
+    report.created = {table: n for table, n in created.items() if n}
+    report.updated = {
+        table: n - created[table] for table, n in report.counts.items() if n > created[table]
+    }
+    record_hsds_import(report, source=done.source, by=done.by, via=done.via, records=written)
     return report

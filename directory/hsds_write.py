@@ -274,6 +274,16 @@ def empty_tables(models) -> set:
     return found
 
 
+def row_counts(models) -> dict:
+    """How many rows each of `models`' tables holds now (in this transaction)."""
+    counts = {}
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"SELECT COUNT(*) FROM {model._meta.db_table}")  # noqa: S608
+            counts[model] = cursor.fetchone()[0]
+    return counts
+
+
 def drop_for_bulk_load(models) -> list[str]:
     """Prepare the (empty) tables of `models` to be loaded without keeping their secondary
     indexes, and on PostgreSQL their foreign keys to other HSDS tables, up to date row by

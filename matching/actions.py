@@ -9,6 +9,7 @@ import numpy as np
 from django.db import transaction
 
 from audit.actions import record_event
+from directory.models import Service
 from matching.adapters import docs_for_services
 from matching.embedding import get_encoder
 from matching.models import IndexChange, ServiceEmbedding, SuggestionFeedback
@@ -16,10 +17,21 @@ from socialrx.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
+# More services than this changed at once: the log says "every service" in one row, and
+# each process builds its index again, which is quicker than re-reading thousands one by one.
+LOG_EACH_UP_TO = 2_000
+# Services read and embedded at a time (within every database's limit on query parameters).
+CHUNK = 500
 
-def note_services_changed(service_ids: Iterable) -> None:
-    """Log that these services changed, so every process's index re-reads them."""
-    IndexChange.objects.bulk_create([IndexChange(service_id=sid) for sid in set(service_ids)])
+
+def note_services_changed(service_ids: Iterable | None) -> None:
+    """Log that these services changed (None: any service may have), so every process's
+    index re-reads them on its next request after this transaction commits."""
+    ids = None if service_ids is None else {str(s) for s in service_ids}
+    if ids is None or len(ids) > LOG_EACH_UP_TO:
+        IndexChange.objects.create(service_id=IndexChange.EVERY_SERVICE)
+    else:
+        IndexChange.objects.bulk_create([IndexChange(service_id=sid) for sid in ids])
 
 
 @transaction.atomic
@@ -32,35 +44,44 @@ def refresh_embeddings(service_ids: Iterable | None = None, *, encoder=None) -> 
     derived data about directory listings, not a person, so it writes no audit event.
     """
     encoder = encoder if encoder is not None else get_encoder()
-    ids = None if service_ids is None else {str(s) for s in service_ids}
-    docs = docs_for_services(ids)
-    embedded = 0
-    if encoder is not None and docs:
-        stored = {
-            str(service_id): text_hash
-            for service_id, text_hash in ServiceEmbedding.objects.filter(
-                model_name=encoder.name, service_id__in=[d.id for d in docs]
-            ).values_list("service_id", "text_hash")
-        }
-        stale = [d for d in docs if stored.get(d.id) != d.text_hash()]
-        for start in range(0, len(stale), 256):
-            chunk = stale[start : start + 256]
-            vectors = encoder.encode([d.text() for d in chunk])
-            for doc, vector in zip(chunk, vectors, strict=True):
-                ServiceEmbedding.objects.update_or_create(
-                    service_id=doc.id,
-                    model_name=encoder.name,
-                    defaults={
-                        "vector": np.asarray(vector, dtype="<f4").tobytes(),
-                        "text_hash": doc.text_hash(),
-                    },
-                )
-        embedded = len(stale)
-    found = {d.id for d in docs}
-    note_services_changed(found | (ids or set()))
+    ids = None if service_ids is None else sorted({str(s) for s in service_ids})
+    wanted = ids
+    if wanted is None:
+        wanted = [str(pk) for pk in Service.objects.order_by("pk").values_list("pk", flat=True)]
+    embedded, found = 0, set()
+    for start in range(0, len(wanted), CHUNK):
+        docs = docs_for_services(wanted[start : start + CHUNK])
+        found |= {d.id for d in docs}
+        if encoder is not None and docs:
+            embedded += _embed_stale(docs, encoder)
+    note_services_changed(None if ids is None else found | set(ids))
     if embedded:
         logger.info("matching: embedded %d service(s)", embedded)
     return embedded
+
+
+def _embed_stale(docs, encoder) -> int:
+    """Embed those of `docs` whose text is not the one embedded; how many that was."""
+    stored = {
+        str(service_id): text_hash
+        for service_id, text_hash in ServiceEmbedding.objects.filter(
+            model_name=encoder.name, service_id__in=[d.id for d in docs]
+        ).values_list("service_id", "text_hash")
+    }
+    stale = [d for d in docs if stored.get(d.id) != d.text_hash()]
+    for start in range(0, len(stale), 256):
+        chunk = stale[start : start + 256]
+        vectors = encoder.encode([d.text() for d in chunk])
+        for doc, vector in zip(chunk, vectors, strict=True):
+            ServiceEmbedding.objects.update_or_create(
+                service_id=doc.id,
+                model_name=encoder.name,
+                defaults={
+                    "vector": np.asarray(vector, dtype="<f4").tobytes(),
+                    "text_hash": doc.text_hash(),
+                },
+            )
+    return len(stale)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from directory.rules import is_listed_for
 from matching import scoring
 from matching.blas import one_thread
 from matching.constraints import Exclusion, violations
@@ -111,7 +112,7 @@ def _suggest(
     best_rel = relevance[np.arange(len(rows)), best_need]
 
     # Coarse practical signals (vectorised) for a first cut.
-    cols = index.prelim(rows, today)
+    cols = index.prelim(rows, today, stale_after_days=profile.stale_after_days)
     scale = scoring.distance_scale_km(profile)
     dist = np.where(
         np.isnan(km), np.where(cols["remote"], 0.7, 0.0), np.exp(-np.nan_to_num(km) / scale)
@@ -129,7 +130,8 @@ def _suggest(
     )
     within = np.ones(len(rows), bool)
     if profile.radius_km is not None and profile.has_location:
-        within = np.isnan(km) | (km <= profile.radius_km)
+        # A remote service (by phone or online) is in reach wherever its places are.
+        within = np.isnan(km) | (km <= profile.radius_km) | cols["remote"]
     ok = index.prefilter(rows, professional=profile.professional, age=profile.age)
     ok &= within & ~cols["stale"]
     relevant = best_rel >= RELEVANCE_FLOOR if n_needs else np.ones(len(rows), bool)
@@ -171,6 +173,8 @@ def _suggest(
         candidates.sort(key=lambda i: -best_rel[i])
         for i in candidates[:EXCLUDED_LIMIT]:
             doc = index.doc(int(rows[i]))
+            if not is_listed_for(doc.visibility, professional=profile.professional):
+                continue  # not even named to a viewer who may not see it
             reasons = violations(doc, profile, today=today)
             if reasons:
                 excluded.append((doc, reasons))

@@ -40,7 +40,10 @@ class ServiceEmbedding(models.Model):
 
 class IndexChange(models.Model):
     """One service changed (or was deleted). Each process's index applies the changes after
-    the last one it saw, so every web worker stays current without a restart."""
+    the last one it saw, so every web worker stays current without a restart. The service
+    id EVERY_SERVICE says any service may have changed: each index is built again."""
+
+    EVERY_SERVICE = uuid.UUID(int=0)
 
     service_id = models.UUIDField(db_index=True)
     changed_at = models.DateTimeField(auto_now_add=True)

@@ -8,5 +8,6 @@ from matching.actions import refresh_embeddings
 
 
 @task()
-def refresh_embeddings_task(service_ids: list[str]) -> int:
+def refresh_embeddings_task(service_ids: list[str] | None) -> int:
+    """Embed these services (None: every service whose text changed) and log the change."""
     return refresh_embeddings(service_ids)

@@ -3,6 +3,17 @@
 import pytest
 
 from directory import hsds_import
+from directory.tests import hsds_data
+
+
+@pytest.fixture(scope="session", autouse=True)
+def vendored_hsds_fixtures() -> None:
+    """The HSDS fixtures are part of the repository (data/hsds/): one missing is a broken
+    checkout, so every test here fails saying which, rather than skipping."""
+    missing = hsds_data.missing()
+    if missing:
+        names = ", ".join(str(path.relative_to(hsds_data.HSDS)) for path in missing)
+        pytest.fail(f"Vendored HSDS fixtures missing from {hsds_data.HSDS}: {names}", pytrace=False)
 
 
 @pytest.fixture(params=["checked whole", "streamed"])

@@ -1,25 +1,20 @@
 """The HSDS API: every response validates against the official schemas."""
 
-from pathlib import Path
-
 import pytest
 
 from directory.hsds_import import import_hsds
 from directory.hsds_schema import errors, list_response_ref
 from directory.models import Service
+from directory.tests.hsds_data import ARRAY
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds"
-pytestmark = [
-    pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/hsds missing"),
-    pytest.mark.django_db,
-]
+pytestmark = pytest.mark.django_db
 
 EVENING = "Community Counselling – Evening Clinic"
 
 
 @pytest.fixture
 def dataset():
-    import_hsds(SHARED / "derived" / "services_array.json")
+    import_hsds(ARRAY)
     return {s.name: s for s in Service.objects.all()}
 
 

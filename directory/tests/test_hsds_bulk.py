@@ -19,14 +19,11 @@ from directory import hsds_tables as t
 from directory.hsds_import import ImportFailed, import_hsds
 from directory.hsds_write import Loader, _droppable
 from directory.models import Location, Organization, Phone, Service, TaxonomyTerm
+from directory.tests.hsds_data import ARRAY, CSV_OK
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds"
-ARRAY = SHARED / "derived" / "services_array.json"
-CSV_OK = SHARED / "derived" / "csv-consistent"
 NOWHERE = "00000000-0000-4000-8000-00000000dead"
 
 pytestmark = [
-    pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/hsds missing"),
     pytest.mark.django_db,
     pytest.mark.usefixtures("writes"),
 ]

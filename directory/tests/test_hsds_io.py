@@ -18,15 +18,9 @@ from directory import hsds_import
 from directory.hsds_export import export_hsds, services_as_json
 from directory.hsds_import import ImportFailed, import_hsds
 from directory.models import Attribute, Organization, Phone, Service, TaxonomyTerm
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds"
-FULL = SHARED / "examples" / "service_full.json"
-ARRAY = SHARED / "derived" / "services_array.json"
-CSV_OK = SHARED / "derived" / "csv-consistent"
-CSV_OFFICIAL = SHARED / "examples" / "csv"
+from directory.tests.hsds_data import ARRAY, CSV_OFFICIAL, CSV_OK, FULL
 
 pytestmark = [
-    pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/hsds missing"),
     pytest.mark.django_db,
     pytest.mark.usefixtures("writes"),
 ]
@@ -249,12 +243,38 @@ def test_csv_files_that_are_not_text_or_not_csv_are_reported(tmp_path):
         import_hsds(folder)
     errors = exc.value.report.errors
     assert any(e.startswith("services.csv: not UTF-8 text (") for e in errors)
-    assert "phones.csv row 2: 1 more cell(s) than columns." in errors
+    assert "phones.csv line 2: 11 cells where the header has 10 columns." in errors
     assert any(
         e.startswith("organizations.csv, the record after line 1: not valid CSV (field")
         for e in errors
     )
     assert not Service.objects.exists()
+
+
+def test_csv_rows_with_too_few_or_too_many_cells_are_refused_naming_file_and_line(tmp_path):
+    import_hsds(ARRAY)  # something stored already, which a refused import must leave alone
+    before = services_as_json()
+    stored = {model: model.objects.count() for model in (Service, Phone, Organization)}
+    folder = tmp_path / "csv"
+    shutil.copytree(CSV_OK, folder)
+    phones = folder / "phones.csv"
+    # Three of the ten cells and no number: a row cut short.
+    with phones.open("a", newline="") as handle:
+        csv.writer(handle).writerow(["0c6b5e3e-2f0f-4c55-9f4e-6f1e7e1c0a11", "", ""])
+    schedules = folder / "schedules.csv"
+    lines = schedules.read_text().splitlines()
+    schedules.write_text("\n".join([lines[0], "", lines[1] + ",surplus", *lines[2:]]) + "\n")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_hsds", str(folder), stdout=out, stderr=err)
+    header = len(lines[0].split(","))
+    reported = err.getvalue().splitlines()
+    assert "phones.csv line 3: 3 cells where the header has 10 columns." in reported
+    assert f"schedules.csv line 3: {header + 1} cells where the header has {header} columns." in (
+        reported
+    )
+    assert services_as_json() == before
+    assert {model: model.objects.count() for model in stored} == stored
 
 
 def test_export_import_export_is_lossless_in_both_forms(tmp_path):

@@ -1,15 +1,10 @@
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from directory.hsds_schema import _fast_service_validator, errors, list_response_ref, service_errors
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "hsds"
-EXAMPLES = SHARED / "examples"
-
-pytestmark = pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/hsds not present")
+from directory.tests.hsds_data import EXAMPLES
 
 
 def test_the_official_full_service_example_is_valid():
