@@ -41,6 +41,7 @@ class Team(models.Model):
     )
     served_by = models.ManyToManyField(
         "self",
+        verbose_name="serving teams",
         symmetrical=False,
         blank=True,
         related_name="serves",

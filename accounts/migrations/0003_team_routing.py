@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='team',
             name='served_by',
-            field=models.ManyToManyField(blank=True, help_text="For a GP practice: the social prescribing teams (a PCN's link workers, a local connector scheme) that receive its referrals.", limit_choices_to=models.Q(('kind', 'practice'), _negated=True), related_name='serves', to='accounts.team'),
+            field=models.ManyToManyField(blank=True, help_text="For a GP practice: the social prescribing teams (a PCN's link workers, a local connector scheme) that receive its referrals.", limit_choices_to=models.Q(('kind', 'practice'), _negated=True), related_name='serves', to='accounts.team', verbose_name='serving teams'),
         ),
         migrations.AlterField(
             model_name='team',
