@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "casework",
     "outcomes",
     "matching",
+    "insight",
     "web",
 ]
 

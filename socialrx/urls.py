@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("outcomes/", include("outcomes.urls")),
     path("matching/", include("matching.urls")),
+    path("insight/", include("insight.urls")),
 ]
 
 handler400 = "web.views.bad_request"
