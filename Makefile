@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 TESTENV := SOCIALRX_TESTING=1
 
-.PHONY: setup run test test-fast lint fmt migrations-check check bench clean worker
+.PHONY: setup run serve test test-fast lint fmt migrations-check check bench clean worker
 
 # Each step says what it is doing; pip stays quiet (its errors still show).
 $(STAMP): requirements.lock pyproject.toml
@@ -29,6 +29,11 @@ run: $(STAMP)
 	@DEBUG=1 $(BIN)/python manage.py seed_demo --if-empty
 	@echo "==> Starting the web server and the task worker on port $${PORT:-8000} (PORT=8080 make run to change)"
 	@DEBUG=1 ./scripts/serve.sh
+
+# Production: gunicorn (workers sized to the machine) and the task worker, DEBUG off, JSON
+# logs on stdout. Needs DATABASE_URL, SECRET_KEY (or SECRET_KEY_FILE) and ALLOWED_HOSTS.
+serve: $(STAMP)
+	@./scripts/serve_production.sh
 
 test: $(STAMP)
 	$(TESTENV) $(BIN)/python manage.py makemigrations --check --dry-run

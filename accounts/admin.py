@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -98,3 +100,14 @@ class ApiTokenAdmin(AuditedModelAdmin):
         for row in live:
             revoke_api_token(row, by=request.user)
         self.message_user(request, f"Revoked {len(live)} token(s).")
+
+
+# Sign-in attempts (django-axes' own admin pages, audited like every other): deleting an
+# access attempt there unlocks that username for that address.
+for _model, _base in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(f"Audited{_base.__name__}", (AuditedModelAdmin, _base), {}))

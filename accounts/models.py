@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 
 class Area(models.Model):
@@ -86,6 +87,9 @@ class User(AbstractUser):
         help_text="For community partners: the organisation whose connections they handle.",
     )
     job_title = models.CharField(max_length=120, blank=True)
+    # Part of every session's signature: raising it ends all the user's sessions at once
+    # ("sign out everywhere", accounts.actions.sign_out_everywhere).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -94,6 +98,16 @@ class User(AbstractUser):
                 name="partner_has_organization",
             ),
         ]
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django signs each session with an HMAC of the password hash (so a new password ends
+        # other sessions); the generation joins it, so sign-out-everywhere does the same.
+        # Generation 0 signs as Django does, so sessions from before this field stay valid.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        value = f"{self.password}:{self.session_generation}"
+        key_salt = "accounts.User.get_session_auth_hash"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def area_id_or_none(self) -> int | None:

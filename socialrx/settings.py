@@ -1,5 +1,6 @@
 """socialrx settings: one file, driven by the environment (see docs/operations.md)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,6 +34,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "csp",
+    "axes",
     "accounts",
     "audit",
     "directory",
@@ -48,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "web.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "web.middleware.RequestIdMiddleware",
     "socialrx.api_limits.ApiBodyLimitMiddleware",
@@ -58,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "socialrx.urls"
@@ -104,9 +112,33 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# Sign-in: django-axes refuses a username from an address after AXES_FAILURE_LIMIT failures
+# for the cool-off period, then the model backend checks the password (docs/operations.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"  # honours TRUSTED_PROXY_HOPS
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+
+# Argon2 for new passwords; the others still check (and upgrade) older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -160,6 +192,10 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "socialrx <no-reply@localhost>")
 
+# Research extract and time report: the HMAC key of their pseudonyms (docs/insight.md).
+# No default anywhere: the exports refuse to run without it.
+RESEARCH_PSEUDONYM_KEY = env_secret("RESEARCH_PSEUDONYM_KEY", required=False)
+
 # Outcome measures: which instruments at which timepoint, and when follow-ups fall due.
 OUTCOME_SCHEDULE = {
     "baseline": ["swemwbs", "ons4", "ucla3", "hrsn"],
@@ -172,10 +208,16 @@ OUTCOME_FOLLOW_UP_WEEKS = {
     "week_12": env_int("OUTCOME_SECOND_FOLLOW_UP_WEEKS", 12),
 }
 ONE_TIME_LINK_DAYS = env_int("ONE_TIME_LINK_DAYS", 7)
-# Text messages need a gateway in production (a system check refuses to start without one,
-# or without SMS_BACKEND=outcomes.sms.DisabledSMSBackend); the console backend sends nothing.
+# Text messages: off in production until a gateway is configured (the page says texts are
+# not sent); on a laptop the console backend prints "NOT SENT". A production backend that
+# sends nothing yet pretends to (the console one) stops start-up (outcomes.E001).
 SMS_BACKEND = env_str(
-    "SMS_BACKEND", "outcomes.sms.MemorySMSBackend" if TESTING else "outcomes.sms.ConsoleSMSBackend"
+    "SMS_BACKEND",
+    "outcomes.sms.MemorySMSBackend"
+    if TESTING
+    else "outcomes.sms.ConsoleSMSBackend"
+    if DEBUG
+    else "outcomes.sms.DisabledSMSBackend",
 )
 
 # Directory freshness: listings not verified for this long are flagged stale, queued for
@@ -192,27 +234,73 @@ SELF_REFERRAL_RATE_PER_HOUR = env_int("SELF_REFERRAL_RATE_PER_HOUR", 5)
 # connection's address). Rate limits key on the client address this gives.
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
+# Sessions end after SESSION_COOKIE_AGE seconds without a request (accounts.middleware
+# renews them at most once a minute), and when the browser closes.
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_RENEW_AFTER_SECONDS = 60
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page uses are refused (web.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+# Content-Security-Policy: our own files only. No inline script or style anywhere (the NHS.UK
+# frontend starts from static/js/socialrx.js; base.html tells htmx not to inject its indicator
+# <style>, whose rules are in socialrx.css instead).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if not DEBUG and not TESTING:
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto: https.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # /healthz answers plain HTTP so a load balancer can probe the container directly.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # "preload" only says the site consents to browsers' preload lists; nothing submits it.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Production logs JSON lines to stdout (socialrx/logging.py), with the request id; a laptop
+# gets plain lines on stderr. LOG_FORMAT=json or plain chooses.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if (DEBUG or TESTING) else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "socialrx.logging.JsonFormatter"},
     },
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "stream": "ext://sys.stdout" if LOG_FORMAT == "json" else "ext://sys.stderr",
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"level": "INFO"},
+        "axes": {"level": "WARNING"},  # lockouts and repeated failures, not every login
     },
 }

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("web.urls")),
+    path("account/", include("accounts.urls")),
     path("referrals/", include("referrals.urls")),
     path("people/", include("people.urls")),
     path("cases/", include("casework.urls")),

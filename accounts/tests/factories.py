@@ -1,8 +1,18 @@
+from functools import cache
+
 import factory
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import Area, Role, Team, User
 
 DEMO_PASSWORD = "socialrx-demo"
+
+
+@cache
+def demo_password_hash() -> str:
+    """DEMO_PASSWORD hashed once per test run: Argon2 takes a fifth of a second a hash, on
+    purpose, and suites make hundreds of users."""
+    return make_password(DEMO_PASSWORD)
 
 
 class AreaFactory(factory.django.DjangoModelFactory):
@@ -35,7 +45,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     role = Role.LINK_WORKER
     team = factory.SubFactory(TeamFactory)
-    password = factory.PostGenerationMethodCall("set_password", DEMO_PASSWORD)
+    password = factory.LazyFunction(demo_password_hash)
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):

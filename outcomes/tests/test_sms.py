@@ -1,5 +1,6 @@
-"""Text messages: production refuses to run without a gateway, nothing logs a message's
-text (it carries a working one-time link), and the page says when nothing was sent."""
+"""Text messages: off in production until a gateway is set, a backend that pretends to send
+stops production, nothing logs a message's text (it carries a working one-time link), and
+the page says when nothing was sent."""
 
 from __future__ import annotations
 
@@ -53,18 +54,31 @@ def _token(case) -> str:
     return OneTimeLink.objects.get(case=case).token_hash
 
 
-def test_production_with_no_gateway_fails_the_deploy_check():
+def _production(*command: str, **extra: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"SOCIALRX_TESTING", "DEBUG"}}
     env.pop("SMS_BACKEND", None)
     env.update(DEBUG="0", SECRET_KEY="sms-check-test-key-not-secret", ALLOWED_HOSTS="x.test")
-    done = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
-        [sys.executable, "manage.py", "check", "--deploy"],
+    env.update(extra)
+    return subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+        [sys.executable, "manage.py", *command],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_production_with_no_sms_setting_has_text_messages_off_and_passes_the_check():
+    shown = _production(
+        "shell", "-c", "from django.conf import settings; print(settings.SMS_BACKEND)"
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "outcomes.sms.DisabledSMSBackend"
+    assert "outcomes.E001" not in _production("check", "--deploy").stderr
+
+
+def test_production_with_a_backend_that_pretends_to_send_fails_the_deploy_check():
+    done = _production("check", "--deploy", SMS_BACKEND=CONSOLE)
     assert done.returncode != 0
     assert "outcomes.E001" in done.stderr and "SMS_BACKEND" in done.stderr
 

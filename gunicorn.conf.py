@@ -1,0 +1,51 @@
+"""gunicorn settings for `make serve` (scripts/serve_production.sh). gunicorn reads this file
+from the working directory by itself; every value can still be overridden on its command
+line or through GUNICORN_CMD_ARGS. See docs/operations.md#serving."""
+
+import os
+
+# PORT (default 8000) on every interface: the TLS-terminating proxy connects to it.
+bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+
+# Sized to the machine: gunicorn's rule of thumb, two workers per CPU plus one, each with a
+# few threads so a slow client does not hold a whole worker. WEB_CONCURRENCY overrides it.
+_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (_cpus or 1) + 1)
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+
+# A worker that takes longer than this over one request is restarted (the user sees the
+# proxy's error); workers are also replaced now and then, to bound any slow leak.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 30)
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000
+max_requests_jitter = 200
+
+# Logs: JSON lines on stdout, access lines included (socialrx/logging.py).
+accesslog = "-"
+access_log_format = "%(m)s %(U)s %(s)s %(B)s %(D)s"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "socialrx.logging.JsonFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+    },
+}
+
+
+def post_worker_init(worker):
+    """Import every page's code before the first request, not during it."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - the attribute loads the URLconf

@@ -1,0 +1,270 @@
+"""`make serve` for real: scripts/serve_production.sh started with only DATABASE_URL,
+SECRET_KEY and ALLOWED_HOSTS (plus PORT, and what a test needs: a temporary static folder,
+two workers to spare the CPU, this interpreter), on a free loopback port against a
+temporary SQLite database. It must answer /healthz, send the security headers behind a
+TLS-terminating proxy, serve static files, log JSON lines to stdout, run the task worker
+beside gunicorn, and stop both on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+SCRIPT = ROOT / "scripts" / "serve_production.sh"
+START_SECONDS = 240  # check --deploy, migrate and collectstatic on a busy 2-core machine
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _minimal_env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp),
+        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # What the test needs: this interpreter, a temporary STATIC_ROOT, two workers.
+        "PYTHON": sys.executable,
+        "STATIC_ROOT": str(tmp / "static"),
+        "WEB_CONCURRENCY": "2",
+    }
+    env.update(extra)
+    return env
+
+
+class _Response:
+    def __init__(self, status: int, headers, body: bytes):
+        self.status, self.headers, self.body = status, headers, body
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _get(url: str, **headers: str) -> _Response:
+    opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (http on loopback)
+    try:
+        with opener.open(request, timeout=30) as r:
+            return _Response(r.status, r.headers, r.read())
+    except urllib.error.HTTPError as e:
+        return _Response(e.code, e.headers, e.read())
+
+
+def _start(tmp: Path):
+    port = _free_port()
+    stdout, stderr = open(tmp / "stdout.log", "wb"), open(tmp / "stderr.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: S603 (our own script)
+        [str(SCRIPT)],
+        cwd=ROOT,
+        env=_minimal_env(tmp, PORT=str(port)),
+        stdout=stdout,
+        stderr=stderr,
+        start_new_session=True,  # its own process group: the teardown ends all of it
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"serve_production.sh exited:\n{(tmp / 'stderr.log').read_text()[-3000:]}")
+        try:
+            if _get(f"{base}/healthz").status == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"no answer in {START_SECONDS}s:\n{(tmp / 'stderr.log').read_text()}")
+        time.sleep(0.5)
+    return {"base": base, "process": process, "tmp": tmp, "logs": (stdout, stderr)}
+
+
+def _end(server):
+    process = server["process"]
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    for log in server["logs"]:
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    started = _start(tmp_path_factory.mktemp("serve"))
+    yield started
+    _end(started)
+
+
+def _group_processes(pgid: int) -> list[tuple[int, str]]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:
+                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                found.append((int(stat.parent.name), command))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _group_commands(pgid: int) -> list[str]:
+    return [command for _, command in _group_processes(pgid)]
+
+
+def test_healthz_answers_over_plain_http_for_the_load_balancer(server):
+    answer = _get(f"{server['base']}/healthz")
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"status": "ok"}
+    assert answer.headers["Server"].startswith("gunicorn")
+
+
+def test_pages_behind_the_tls_proxy_carry_csp_hsts_nosniff_and_referrer_policy(server):
+    answer = _get(f"{server['base']}/login/", **{"X-Forwarded-Proto": "https"})
+    assert answer.status == 200
+    csp = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "default-src 'self'" in csp and "unsafe" not in csp
+    hsts = answer.headers["Strict-Transport-Security"]
+    assert "max-age=31536000" in hsts and "includeSubDomains" in hsts
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Referrer-Policy"] == "same-origin"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert "camera=()" in answer.headers["Permissions-Policy"]
+    cookie = answer.headers["Set-Cookie"]
+    assert "csrftoken=" in cookie and "Secure" in cookie
+
+
+def test_plain_http_pages_are_redirected_to_https(server):
+    answer = _get(f"{server['base']}/login/")
+    assert answer.status == 301
+    assert answer.headers["Location"] == f"https://{server['base'].split('//')[1]}/login/"
+
+
+def test_static_files_are_served_by_whitenoise_under_hashed_names(server):
+    page = _get(f"{server['base']}/login/", **{"X-Forwarded-Proto": "https"}).body.decode()
+    href = page.split('rel="stylesheet" href="', 2)[2].split('"', 1)[0]
+    assert href.startswith("/static/css/socialrx.") and href.endswith(".css")
+    css = _get(f"{server['base']}{href}", **{"X-Forwarded-Proto": "https"})
+    assert css.status == 200 and b".srx-" in css.body
+    assert "immutable" in css.headers["Cache-Control"]
+
+
+def test_debug_is_off_so_errors_show_no_details(server):
+    answer = _get(f"{server['base']}/no-such-page/", **{"X-Forwarded-Proto": "https"})
+    assert answer.status == 404
+    assert b"Page not found" in answer.body and b"URLconf" not in answer.body
+
+
+def test_the_task_worker_runs_beside_gunicorn(server):
+    commands = _group_commands(server["process"].pid)
+    assert any("gunicorn socialrx.wsgi" in c for c in commands)
+    assert any("manage.py db_worker" in c for c in commands)
+    gunicorn_workers = [c for c in commands if "gunicorn" in c]
+    assert len(gunicorn_workers) == 3  # the master and WEB_CONCURRENCY=2 workers
+
+
+def test_stdout_holds_json_log_lines_with_request_ids(server):
+    answer = _get(f"{server['base']}/healthz", **{"X-Request-ID": "probe-1234"})
+    assert answer.headers["X-Request-ID"] == "probe-1234"
+    time.sleep(1)
+    lines = (server["tmp"] / "stdout.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # every line is JSON
+    access = [r for r in records if r["logger"] == "gunicorn.access"]
+    probe = [r for r in access if r.get("request_id") == "probe-1234"]
+    assert probe and probe[0]["path"] == "/healthz" and probe[0]["status"] == 200
+    assert {"time", "level", "message"} <= set(probe[0])
+
+
+def test_sigterm_stops_gunicorn_and_the_worker(server):
+    process = server["process"]
+    os.kill(process.pid, signal.SIGTERM)
+    assert process.wait(timeout=60) == 0  # a requested stop is a clean exit
+    deadline = time.monotonic() + 30
+    while _group_commands(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _group_commands(process.pid) == []
+
+
+def test_when_the_task_worker_dies_the_web_server_stops_too_for_the_supervisor(tmp_path):
+    server = _start(tmp_path)
+    try:
+        process = server["process"]
+        worker = [
+            pid
+            for pid, command in _group_processes(process.pid)
+            if "manage.py db_worker" in command
+        ]
+        assert len(worker) == 1
+        os.kill(worker[0], signal.SIGKILL)
+        assert process.wait(timeout=60) != 0
+        deadline = time.monotonic() + 30
+        while _group_commands(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _group_commands(process.pid) == []
+    finally:
+        _end(server)
+
+
+def test_it_refuses_to_start_without_a_secret_key(tmp_path):
+    env = _minimal_env(tmp_path, PORT=str(_free_port()))
+    del env["SECRET_KEY"]
+    done = subprocess.run(  # noqa: S603 (our own script)
+        [str(SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert "SECRET_KEY is not set" in done.stderr
+    assert not (tmp_path / "db.sqlite3").exists()  # stopped before migrating anything
+
+
+def test_production_settings_with_only_the_four_variables(tmp_path):
+    env = _minimal_env(
+        tmp_path, DATABASE_URL="postgres://socialrx:pw@db.example:5432/socialrx", PORT="8000"
+    )
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'debug': s.DEBUG, 'hasher': s.PASSWORD_HASHERS[0], 'ssl': s.SECURE_SSL_REDIRECT, "
+        "'proxy': s.SECURE_PROXY_SSL_HEADER, 'hsts': s.SECURE_HSTS_SECONDS, "
+        "'cookies': [s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE], "
+        "'health': s.DATABASES['default']['CONN_HEALTH_CHECKS'], "
+        "'age': s.DATABASES['default']['CONN_MAX_AGE'], 'sms': s.SMS_BACKEND, "
+        "'log': s.LOGGING['handlers']['console']['formatter']}))"
+    )
+    done = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got == {
+        "debug": False,
+        "hasher": "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "ssl": True,
+        "proxy": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "hsts": 31536000,
+        "cookies": [True, True],
+        "health": True,
+        "age": 60,
+        "sms": "outcomes.sms.DisabledSMSBackend",
+        "log": "json",
+    }
