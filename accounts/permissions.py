@@ -21,6 +21,7 @@ class Permission(enum.StrEnum):
     SUPERVISE = "supervise"  # team-wide caseloads and overdue work
     HANDLE_CONNECTIONS = "handle_connections"  # partner: accept/decline/attendance
     VIEW_AGGREGATES = "view_aggregates"  # counts only, never identifiable
+    VIEW_DASHBOARDS = "view_dashboards"  # insight dashboards and gaps: team, area or all
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
     VIEW_DIRECTORY = "view_directory"
@@ -41,9 +42,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         {Permission.REFER, Permission.VIEW_OWN_REFERRALS, Permission.VIEW_DIRECTORY}
     ),
     Role.LINK_WORKER: frozenset(_CASEWORK),
-    Role.SUPERVISOR: frozenset(_CASEWORK | {Permission.SUPERVISE}),
+    Role.SUPERVISOR: frozenset(_CASEWORK | {Permission.SUPERVISE, Permission.VIEW_DASHBOARDS}),
     Role.PARTNER: frozenset({Permission.HANDLE_CONNECTIONS, Permission.VIEW_DIRECTORY}),
-    Role.COMMISSIONER: frozenset({Permission.VIEW_AGGREGATES, Permission.VIEW_DIRECTORY}),
+    Role.COMMISSIONER: frozenset(
+        {Permission.VIEW_AGGREGATES, Permission.VIEW_DASHBOARDS, Permission.VIEW_DIRECTORY}
+    ),
     # Admins run the system; they see the audit log and manage users, but are not given
     # casework access by default: reading a person's record needs a casework role.
     Role.ADMIN: frozenset(
@@ -51,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_AUDIT,
             Permission.MANAGE_USERS,
             Permission.VIEW_AGGREGATES,
+            Permission.VIEW_DASHBOARDS,
             Permission.VIEW_DIRECTORY,
         }
     ),

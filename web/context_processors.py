@@ -19,6 +19,8 @@ def navigation(request):
         links.append(("directory:services", "Directory"))
     if has_permission(user, Permission.HANDLE_CONNECTIONS) and user.organization_id:
         links.append(("directory:tasks", "Listings to check"))
+    if has_permission(user, Permission.VIEW_DASHBOARDS):
+        links.append(("insight:evaluation", "Evaluation"))
     if has_permission(user, Permission.VIEW_AUDIT):
         links.append(("audit:events", "Audit log"))
     return {"nav_links": links}
