@@ -14,6 +14,7 @@ from casework.access import get_partner_connection_for_user
 from casework.forms import MoveConnectionForm
 from casework.queries import connections_for_partner, shared_person_view
 from socialrx.errors import DomainError
+from socialrx.forms import apply_domain_error
 
 
 def _require_partner(user):
@@ -61,7 +62,7 @@ def partner_connection(request, connection_id):
                     accompanied=form.cleaned_data["accompanied"],
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, f"Marked {moved.get_status_display().lower()}.")
                 return redirect("casework:partner_connection", connection_id=moved.pk)

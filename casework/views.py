@@ -17,6 +17,7 @@ from casework.models import Goal, PlanAction
 from casework.queries import caseload_for, cases_for
 from directory.models import Service
 from socialrx.errors import DomainError
+from socialrx.forms import apply_domain_error
 
 
 def _services_for_picker():
@@ -80,7 +81,7 @@ def _post(request, case_id, form_class, action, form_key, **form_kwargs):
         try:
             message = action(case, form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, message)
             return redirect("casework:case", case_id=case.pk)
@@ -235,7 +236,7 @@ def safeguarding(request, case_id):
             try:
                 actions.close_safeguarding_concern(by=request.user, **form.cleaned_data)
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, "Safeguarding concern closed.")
                 return redirect("casework:safeguarding", case_id=case.pk)

@@ -22,6 +22,7 @@ from directory.forms import EditListingForm, ReportProblemForm, SearchForm
 from directory.models import Service
 from directory.search import search
 from socialrx.errors import DomainError
+from socialrx.forms import apply_domain_error
 
 PER_PAGE = 25
 
@@ -174,7 +175,7 @@ def edit(request, service_id):
         try:
             actions.update_listing(svc, by=request.user, **changes)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, "Listing saved and marked as checked today.")
             return redirect("directory:service", service_id=svc.pk)

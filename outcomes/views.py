@@ -20,6 +20,7 @@ from outcomes.forms import HealthcareUseForm, RecordMeasureForm, SendLinkForm, q
 from outcomes.instruments import InstrumentError, get_instrument
 from outcomes.models import HealthcareUse, Response
 from socialrx.errors import DomainError
+from socialrx.forms import apply_domain_error
 
 
 def _case(request, case_id, *, for_change=False):
@@ -83,7 +84,7 @@ def record(request, case_id):
                 via=Response.Via.LINK_WORKER,
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, f"{instrument.title} recorded.")
             if response.disclosures:
@@ -123,7 +124,7 @@ def send_link(request, case_id):
                 by=request.user,
             )
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             channel = form.cleaned_data["channel"]
             sent = queries.link_goes_out(channel)
@@ -152,7 +153,7 @@ def add_healthcare_use(request, case_id):
         try:
             actions.record_healthcare_use(case.person, by=request.user, **form.cleaned_data)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, "Healthcare use recorded.")
             return redirect(reverse("outcomes:case", args=[case.pk]) + "#healthcare")
@@ -209,7 +210,7 @@ def respond(request, token):
         except actions.LinkNoLongerWorks:
             return render(request, "outcomes/link_gone.html", status=410)
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             return render(request, "outcomes/thanks.html")
     return render(

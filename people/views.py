@@ -20,10 +20,7 @@ from people.queries import duplicates_to_check_for
 from people.rules import age_on
 from referrals.queries import referrals_for
 from socialrx.errors import DomainError
-
-
-def _apply_domain_error(form, exc: DomainError):
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+from socialrx.forms import apply_domain_error
 
 
 def _consents(person):
@@ -61,7 +58,7 @@ def edit(request, person_id):
         try:
             actions.update_person(person, by=request.user, **fields)
         except DomainError as exc:
-            _apply_domain_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, "Details saved.")
             return redirect("people:detail", person_id=person.pk)
@@ -87,7 +84,7 @@ def consent(request, person_id):
                 by=request.user,
             )
         except DomainError as exc:
-            _apply_domain_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, "Consent recorded.")
             return redirect("people:detail", person_id=person.pk)

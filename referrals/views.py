@@ -27,16 +27,12 @@ from referrals.queries import referrals_for, triage_queue_for
 from referrals.ratelimit import allow, client_ip, seconds_left_in_window
 from referrals.rules import is_identity_mismatch
 from socialrx.errors import DomainError
+from socialrx.forms import apply_domain_error
 
 
 def _require(user, permission):
     if not has_permission(user, permission):
         raise PermissionDenied
-
-
-def _form_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 @login_required
@@ -66,7 +62,7 @@ def new_referral(request):
             duplicate.visible_referral = existing.first()
             form.add_error("confirm_duplicate", exc.message)
         except DomainError as exc:
-            _form_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, f"Referral sent to {referral.team} for {referral.sent_name}.")
             return redirect("referrals:detail", referral_id=referral.pk)
@@ -121,7 +117,7 @@ def self_refer(request):
                         consent_to_referral=form.cleaned_data["consent"],
                     )
                 except DomainError as exc:
-                    _form_error(form, exc)
+                    apply_domain_error(form, exc)
                 else:
                     return redirect("referrals:self_refer_thanks")
     else:
@@ -236,7 +232,7 @@ def triage(request, referral_id, decision):
             messages.success(request, f"Referral {referral.get_status_display().lower()}.")
             return redirect("referrals:queue")
         except DomainError as exc:
-            _form_error(form, exc)
+            apply_domain_error(form, exc)
             referral.refresh_from_db()
     context = _detail_context(request, referral, **{f"{decision}_form": form})
     if not context["can_triage"] and form.non_field_errors():

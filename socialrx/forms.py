@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from socialrx.errors import DomainError
 from socialrx.widgets import DATE_PARTS, DateInputWidget
 
 DATE_HINT = "For example, 15 3 1984"
@@ -157,3 +158,9 @@ class IdPrefixMixin:
         if self.id_prefix:
             kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
         super().__init__(*args, **kwargs)
+
+
+def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Show an action's refusal on the form: on the field it names when the form has that
+    field, else above the form. The one place pages turn a DomainError into a form error."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
