@@ -16,6 +16,7 @@ from casework.queries import (
     follow_ups_due_for,
     open_concerns_for,
 )
+from people.queries import duplicates_to_check_for
 from referrals.models import Referral
 from referrals.queries import triage_queue_for
 
@@ -70,6 +71,7 @@ def supervisor_home(user) -> tuple[str, dict]:
     context |= {
         "per_worker": per_worker,
         "team_concerns": open_concerns_for(user, team_wide=True),
+        "duplicates_count": duplicates_to_check_for(user).count(),
         "safeguarding": team_cases.filter(person__safeguarding_flag=True),
         "team_overdue": follow_ups_due_for(
             user, today=today, horizon_days=-1, team_wide=True

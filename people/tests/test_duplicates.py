@@ -108,3 +108,13 @@ def test_only_a_supervisor_of_the_holding_team_may_decide(client, world):
     resp = client.post(reverse("people:resolve_duplicate", args=[flagged.pk, "merge"]))
     assert resp.status_code == 404
     assert Person.objects.filter(pk=flagged.pk).exists()
+
+
+def test_the_holding_teams_supervisor_is_told_on_their_home_page(client, world):
+    _self_refer(client)
+    client.force_login(world["west_sup"])
+    home = client.get("/").content.decode()
+    assert "1 possible duplicate record to check" in home
+    assert reverse("people:duplicates") in home
+    client.force_login(world["east_sup"])
+    assert "possible duplicate" not in client.get("/").content.decode()
