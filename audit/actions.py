@@ -33,13 +33,15 @@ def record_event(
     record: models.Model | Subject,
     *,
     detail: dict[str, Any] | None = None,
-    actor_label: str = "public",
+    actor_label: str | None = None,
 ) -> Event:
     """Append one event about `record`. `detail` holds field names and codes, never free text
     a person wrote (the log must not become a second copy of the record). Without a user
     `by`, `actor_label` says who acted: "public" (a form anyone may send), or the command or
-    job that did it ("manage.py import_hsds")."""
+    job that did it ("manage.py import_hsds"); left out, it is the one set with
+    audit.context.acting_as, else "public"."""
     ctx = current.get()
+    actor_label = actor_label or ctx.actor_label or "public"
     if isinstance(record, Subject):
         record_type, record_id = record
         person_id = area_id = None

@@ -56,8 +56,9 @@ def _check_date(day: dt.date, *, field: str, what: str, not_before: dt.date, sin
 
 
 @transaction.atomic
-def open_case(referral, *, link_worker, by) -> Case:
-    """Open the case for an accepted referral, held by `link_worker` (same team).
+def open_case(referral, *, link_worker, by, at: dt.datetime | None = None) -> Case:
+    """Open the case for an accepted referral, held by `link_worker` (same team); `at`
+    dates a case opened earlier (an imported history).
 
     Precondition: the referral is accepted and has no case yet. Side effect: audit row.
     """
@@ -74,7 +75,7 @@ def open_case(referral, *, link_worker, by) -> Case:
         person_id=referral.person_id,
         referral=referral,
         link_worker=link_worker,
-        opened_at=timezone.now(),
+        opened_at=at or timezone.now(),
     )
     record_event(by, "create", case, detail={"link_worker": link_worker.username})
     return case
@@ -188,9 +189,11 @@ def agree_plan(case: Case, *, by, review_date: dt.date | None = None) -> Case:
 
 
 @transaction.atomic
-def propose_connection(case: Case, *, service, by, goal=None, note_to_partner="") -> Connection:
+def propose_connection(
+    case: Case, *, service, by, goal=None, note_to_partner="", at: dt.datetime | None = None
+) -> Connection:
     """Add a service to the plan as a proposed connection (the person chooses; nothing is
-    sent until the worker sends it)."""
+    sent until the worker sends it). `at` dates a proposal made earlier (an import)."""
     _ensure_open(case)
     if case.connections.filter(service=service).exclude(status__in=rules.ENDED).exists():
         raise DomainError(f"{service.name} is already in this person's plan.", field="service")
@@ -201,7 +204,7 @@ def propose_connection(case: Case, *, service, by, goal=None, note_to_partner=""
         organization_id=service.organization_id,
         goal=goal,
         note_to_partner=note_to_partner,
-        proposed_at=timezone.now(),
+        proposed_at=at or timezone.now(),
     )
     record_event(by, "create", connection, detail={"service": str(service.pk)})
     return connection
@@ -225,6 +228,7 @@ def move_connection(
     reason: str = "",
     on: dt.date | None = None,
     accompanied: bool = False,
+    at: dt.datetime | None = None,
 ) -> Connection:
     """Move a connection along its journey (see casework.rules.MOVES for who may do what).
 
@@ -232,6 +236,9 @@ def move_connection(
     organisation. Declining and dropping need a reason. A first visit is dated from the day
     the connection was sent up to today. After discharge only the partner may move a
     connection that continues independently.
+
+    `at` dates a move made earlier (an imported history). Such a move skips the check that
+    the service takes new people: its capacity today says nothing about then.
     """
     connection = _lock(connection)
     case = _lock_case(connection.case)
@@ -245,14 +252,14 @@ def move_connection(
     reason = (reason or "").strip()
     if rules.needs_reason(connection.status, to) and not reason:
         raise DomainError("Give a reason.", field="reason")
-    now = timezone.now()
+    now = at or timezone.now()
     if to == rules.SENT:
         if not fields_shared_with(connection.case.person, connection.organization_id):
             raise ConsentMissing(
                 f"{connection.case.person.full_name} has not agreed to share details with "
                 f"{connection.service.organization}. Record their consent first."
             )
-        if not connection.service.is_accepting:
+        if at is None and not connection.service.is_accepting:
             raise DomainError(f"{connection.service.name} is not taking new people at the moment.")
         connection.sent_at = now
     elif to in (rules.ACCEPTED, rules.DECLINED):
@@ -294,7 +301,8 @@ def record_contact(
 ) -> Contact:
     """Log a contact with the person; the first one sets the referral's first-contact time.
 
-    The contact is dated from the day the referral was received up to today.
+    The contact is dated from the day the referral was received up to today. Without a
+    user `by` (an imported history), it is recorded as the case's link worker's.
     """
     from referrals.actions import mark_first_contact
 
@@ -318,7 +326,8 @@ def record_contact(
         minutes=minutes,
         notes=notes,
         follow_up_due=follow_up_due,
-        recorded_by=by,
+        # Without a user (an import run by a command) the contact is the case's link worker's.
+        recorded_by=by if (by is not None and by.pk) else case.link_worker,
     )
     record_event(by, "create", contact, detail={"mode": mode, "minutes": minutes})
     contact_time = timezone.make_aware(dt.datetime.combine(happened_on, dt.time(12)))
@@ -327,15 +336,18 @@ def record_contact(
 
 
 @transaction.atomic
-def discharge_case(case: Case, *, reason: str, by, notes: str = "") -> Case:
+def discharge_case(
+    case: Case, *, reason: str, by, notes: str = "", at: dt.datetime | None = None
+) -> Case:
     """Discharge the case and close its referral.
 
     Connections the person has taken up (accepted, first attended, ongoing) continue
     independently: they keep their status, get `independent_since`, and the organisation can
     still record how they go; they are not counted as completed or dropped. A connection still
     waiting for the organisation's answer blocks discharge (settle it first). Proposals never
-    sent are dropped with the discharge as reason. Side effects: audit rows for the case and
-    each connection changed; the referral closes.
+    sent are dropped with the discharge as reason. `at` dates a discharge made earlier (an
+    imported history). Side effects: audit rows for the case and each connection changed;
+    the referral closes.
     """
     from referrals.actions import close_referral
 
@@ -352,7 +364,7 @@ def discharge_case(case: Case, *, reason: str, by, notes: str = "") -> Case:
             f"These organisations have not answered yet: {names}. Wait for their answer, or "
             "record the connection as dropped, before discharging."
         )
-    now = timezone.now()
+    now = at or timezone.now()
     for connection in case.connections.filter(status=rules.PROPOSED):
         connection.status = rules.DROPPED
         connection.drop_reason = "Not taken up before discharge"

@@ -10,14 +10,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.actions import record_event
-from people.models import Consent, Person
-from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+from people.models import Consent, EthnicCategory, Person
+from people.rules import (
+    long_term_conditions_error,
+    nhs_number_error,
+    normalise_nhs_number,
+    normalise_postcode,
+)
 from socialrx.errors import Conflict, DomainError
 
 # Fields that must hold a value of their own type: an API "null" or a form's "" is refused
 # for these rather than written (a boolean column cannot hold "").
 _BOOLEAN_FIELDS = ("interpreter_needed", "safeguarding_flag")
 _SEX_VALUES = {value for value, _ in Person._meta.get_field("sex").choices} | {""}
+_ETHNIC_VALUES = set(EthnicCategory.values) | {""}
 
 EDITABLE_FIELDS = (
     "given_name",
@@ -35,9 +41,13 @@ EDITABLE_FIELDS = (
     "interpreter_needed",
     "communication_needs",
     "access_needs",
+    "ethnic_category",
+    "long_term_conditions",
     "safeguarding_flag",
     "safeguarding_note",
 )
+# Optional values that stay NULL (unknown) when cleared, rather than becoming "".
+_NULLABLE_FIELDS = ("birth_date", "long_term_conditions")
 
 
 def clean_person_fields(fields: dict) -> dict:
@@ -48,7 +58,7 @@ def clean_person_fields(fields: dict) -> dict:
     cleaned = dict(fields)
     for key, value in cleaned.items():
         # Optional text is blank, never NULL, when cleared ("null" from the API).
-        if value is None and key not in (*_BOOLEAN_FIELDS, "birth_date"):
+        if value is None and key not in (*_BOOLEAN_FIELDS, *_NULLABLE_FIELDS):
             cleaned[key] = ""
     if cleaned.get("nhs_number"):
         number = normalise_nhs_number(cleaned["nhs_number"])
@@ -78,6 +88,14 @@ def clean_person_fields(fields: dict) -> dict:
             ) from None
     if "sex" in cleaned and cleaned["sex"] not in _SEX_VALUES:
         raise DomainError("Choose one of the listed options.", field="sex")
+    if "ethnic_category" in cleaned and cleaned["ethnic_category"] not in _ETHNIC_VALUES:
+        raise DomainError(
+            "Choose one of the listed ethnic categories, or leave it blank if not asked.",
+            field="ethnic_category",
+        )
+    error = long_term_conditions_error(cleaned.get("long_term_conditions"))
+    if error:
+        raise DomainError(error, field="long_term_conditions")
     birth_date = cleaned.get("birth_date")
     if birth_date is not None:
         if not isinstance(birth_date, dt.date):
@@ -168,6 +186,8 @@ def record_consent(
     by,
     organization=None,
     shared_fields=(),
+    at: dt.datetime | None = None,
+    via: str = "",
 ) -> Consent:
     """Record a consent decision: agreement (`given`) or refusal.
 
@@ -175,9 +195,13 @@ def record_consent(
     counts (see people.consent), so a change of mind is a new row, never an edit. A "share"
     consent must name an organisation from the directory and, when given, at least one of
     Consent.SHAREABLE_FIELDS; a refusal shares nothing. `by` may be None when the person
-    recorded it themselves (self-referral). Side effect: a "create" audit row with the kind,
-    decision, organisation id and field codes.
+    recorded it themselves (self-referral). `at` dates a decision taken earlier (an imported
+    history; never in the future) and `via` names where it came from ("import_caseload").
+    Side effect: a "create" audit row with the kind, decision, organisation id and field
+    codes (and `via`).
     """
+    if at is not None and at > timezone.now():
+        raise DomainError("A consent cannot be dated in the future.", field="at")
     if kind not in Consent.Kind.values:
         raise DomainError(f"Unknown consent kind {kind!r}.", field="kind")
     fields: list[str] = []
@@ -203,12 +227,14 @@ def record_consent(
         given=bool(given),
         organization=organization,
         shared_fields=fields,
-        recorded_at=timezone.now(),
+        recorded_at=at or timezone.now(),
         recorded_by=by if (by is not None and by.pk) else None,
     )
     detail = {"kind": kind, "given": bool(given)}
     if organization is not None:
         detail |= {"organization": str(organization.pk), "shared_fields": fields}
+    if via:
+        detail["via"] = via
     record_event(by, "create", consent, detail=detail)
     return consent
 

@@ -3,13 +3,33 @@ from __future__ import annotations
 from django import forms
 
 from directory.models import Organization
-from people.models import Consent, Person
-from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+from people.models import Consent, EthnicCategory, Person
+from people.rules import (
+    long_term_conditions_error,
+    nhs_number_error,
+    normalise_nhs_number,
+    normalise_postcode,
+)
 from socialrx.forms import DateOfBirthField
 
 
 class PersonForm(forms.ModelForm):
     birth_date = DateOfBirthField(required=False)
+    ethnic_category = forms.ChoiceField(
+        label="Ethnicity",
+        help_text='As the person describes it. Choose "Not stated" if they prefer not to say.',
+        choices=[("", "Not recorded"), *EthnicCategory.choices],
+        required=False,
+    )
+    long_term_conditions = forms.IntegerField(
+        label="Number of long-term conditions",
+        help_text="For example diabetes, asthma, depression. Leave blank if not known.",
+        required=False,
+        error_messages={
+            "invalid": "Enter the number of long-term conditions as a whole number, like 2."
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
 
     class Meta:
         model = Person
@@ -29,6 +49,8 @@ class PersonForm(forms.ModelForm):
             "interpreter_needed",
             "communication_needs",
             "access_needs",
+            "ethnic_category",
+            "long_term_conditions",
             "safeguarding_flag",
             "safeguarding_note",
         ]
@@ -38,6 +60,13 @@ class PersonForm(forms.ModelForm):
             "access_needs": forms.Textarea(attrs={"rows": 2}),
             "safeguarding_note": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def clean_long_term_conditions(self):
+        value = self.cleaned_data["long_term_conditions"]
+        error = long_term_conditions_error(value)
+        if error:
+            raise forms.ValidationError(error)
+        return value
 
     def clean_nhs_number(self):
         value = self.cleaned_data["nhs_number"]

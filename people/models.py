@@ -3,9 +3,33 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 
-from people.rules import format_nhs_number
+from people.rules import MAX_LONG_TERM_CONDITIONS, format_nhs_number
+
+
+class EthnicCategory(models.TextChoices):
+    """The NHS Data Dictionary's "Ethnic Category" (2001 census codes). Blank on a person
+    means not recorded; Z means the person chose not to say."""
+
+    WHITE_BRITISH = "A", "White: British"
+    WHITE_IRISH = "B", "White: Irish"
+    WHITE_OTHER = "C", "White: Any other White background"
+    MIXED_WHITE_BLACK_CARIBBEAN = "D", "Mixed: White and Black Caribbean"
+    MIXED_WHITE_BLACK_AFRICAN = "E", "Mixed: White and Black African"
+    MIXED_WHITE_ASIAN = "F", "Mixed: White and Asian"
+    MIXED_OTHER = "G", "Mixed: Any other mixed background"
+    INDIAN = "H", "Asian or Asian British: Indian"
+    PAKISTANI = "J", "Asian or Asian British: Pakistani"
+    BANGLADESHI = "K", "Asian or Asian British: Bangladeshi"
+    ASIAN_OTHER = "L", "Asian or Asian British: Any other Asian background"
+    CARIBBEAN = "M", "Black or Black British: Caribbean"
+    AFRICAN = "N", "Black or Black British: African"
+    BLACK_OTHER = "P", "Black or Black British: Any other Black background"
+    CHINESE = "R", "Other ethnic groups: Chinese"
+    OTHER = "S", "Other ethnic groups: Any other ethnic group"
+    NOT_STATED = "Z", "Not stated"
 
 
 class Person(models.Model):
@@ -53,6 +77,20 @@ class Person(models.Model):
             "A referral gave this NHS number, which another record already holds, but could "
             "not be matched to it safely; staff check and merge the two."
         ),
+    )
+    ethnic_category = models.CharField(
+        "Ethnicity",
+        max_length=1,
+        blank=True,
+        choices=EthnicCategory.choices,
+        help_text="How the person describes their ethnicity (NHS Data Dictionary category).",
+    )
+    long_term_conditions = models.PositiveSmallIntegerField(
+        "Number of long-term conditions",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_LONG_TERM_CONDITIONS)],
+        help_text="Leave blank when not known.",
     )
     safeguarding_flag = models.BooleanField(default=False)
     safeguarding_note = models.TextField(blank=True)

@@ -1,4 +1,4 @@
-"""Pure rules about people: identifiers and ages. No database, no request."""
+"""Pure rules about people: identifiers, ages and equity groups. No database, no request."""
 
 from __future__ import annotations
 
@@ -58,3 +58,56 @@ def age_on(birth_date: date, today: date) -> int:
     if (today.month, today.day) < (birth_date.month, birth_date.day):
         years -= 1
     return years
+
+
+# --- Equity groups (insight reports reach by these; small groups are suppressed there) ---
+
+# Above this a count of long-term conditions is almost certainly a typing slip.
+MAX_LONG_TERM_CONDITIONS = 30
+
+# The NHS Data Dictionary's broad groups of the "Ethnic Category" codes. Reports count by
+# these, not by the 17 codes, so that fewer groups fall under the small-numbers rule.
+ETHNIC_GROUPS: dict[str, str] = {
+    **dict.fromkeys("ABC", "White"),
+    **dict.fromkeys("DEFG", "Mixed or multiple ethnic groups"),
+    **dict.fromkeys("HJKL", "Asian or Asian British"),
+    **dict.fromkeys("MNP", "Black or Black British"),
+    **dict.fromkeys("RS", "Other ethnic group"),
+    "Z": "Not stated",
+}
+NOT_RECORDED = "Not recorded"
+ETHNIC_GROUP_ORDER = (*dict.fromkeys(ETHNIC_GROUPS.values()), NOT_RECORDED)
+LTC_BANDS = ("None", "1", "2 or more", NOT_RECORDED)
+IMD_DECILES = (*(str(d) for d in range(1, 11)), "Not known")
+
+
+def ethnic_group(code: str) -> str:
+    """The broad group of an Ethnic Category code ("A" → "White"); "Not recorded" for blank."""
+    return ETHNIC_GROUPS.get(code or "", NOT_RECORDED)
+
+
+def long_term_conditions_band(count: int | None) -> str:
+    """ "None", "1", "2 or more" (multimorbidity), or "Not recorded" when unknown."""
+    if count is None:
+        return NOT_RECORDED
+    if count == 0:
+        return "None"
+    return "1" if count == 1 else "2 or more"
+
+
+def imd_decile_label(decile: int | None) -> str:
+    """ "1" (most deprived tenth of English areas) to "10", or "Not known"."""
+    return str(decile) if decile else "Not known"
+
+
+def long_term_conditions_error(value: object) -> str | None:
+    """Why `value` is not a count of long-term conditions, or None when it is (None too)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "Enter the number of long-term conditions as a whole number, like 2."
+    if not 0 <= value <= MAX_LONG_TERM_CONDITIONS:
+        return (
+            f"Enter a number from 0 to {MAX_LONG_TERM_CONDITIONS}, or leave it blank if not known."
+        )
+    return None

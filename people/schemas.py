@@ -10,7 +10,17 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 
-from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+from people.rules import (
+    MAX_LONG_TERM_CONDITIONS,
+    long_term_conditions_error,
+    nhs_number_error,
+    normalise_nhs_number,
+    normalise_postcode,
+)
+
+EthnicCode = Literal[
+    "A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S", "Z", ""
+]
 
 
 class ConsentOut(Schema):
@@ -46,6 +56,8 @@ class PersonOut(Schema):
     interpreter_needed: bool
     communication_needs: str
     access_needs: str
+    ethnic_category: str
+    long_term_conditions: int | None
     safeguarding_flag: bool
     safeguarding_note: str
     team: str
@@ -86,6 +98,16 @@ class PersonPatch(Schema):
     interpreter_needed: bool | None = None
     communication_needs: str | None = Field(None, max_length=2000)
     access_needs: str | None = Field(None, max_length=2000)
+    ethnic_category: EthnicCode | None = Field(
+        None, description='NHS Data Dictionary Ethnic Category code (A to Z); "" or null clears it.'
+    )
+    long_term_conditions: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_LONG_TERM_CONDITIONS,
+        strict=True,
+        description="Number of long-term conditions; null when not known.",
+    )
     safeguarding_flag: bool | None = None
     safeguarding_note: str | None = Field(None, max_length=2000)
 
@@ -94,6 +116,24 @@ class PersonPatch(Schema):
     def not_null(cls, value):
         if value is None:
             raise ValueError("This cannot be null; leave the field out to keep its value.")
+        return value
+
+    @field_validator("ethnic_category", mode="before")
+    @classmethod
+    def known_ethnic_category(cls, value):
+        if value is not None and value not in EthnicCode.__args__:
+            raise ValueError(
+                "Use an NHS Data Dictionary Ethnic Category code: A to S as listed, Z for "
+                'not stated, or "" (or null) to clear it.'
+            )
+        return value
+
+    @field_validator("long_term_conditions", mode="before")
+    @classmethod
+    def count_of_conditions(cls, value):
+        error = long_term_conditions_error(value)
+        if error:
+            raise ValueError(error)
         return value
 
     @field_validator("birth_date")

@@ -4,7 +4,8 @@ Two openly licensed sources (Open Government Licence) are understood, and told a
 their first row:
 - ONS Postcode Directory (ONSPD) CSV: a header row with `pcds`, `lat`, `long` and `doterm`.
   Terminated postcodes (`doterm` set) and rows without a grid reference (latitude 99.999999)
-  are skipped.
+  are skipped. The LSOA columns (`lsoa11`, `lsoa21`), when present, are kept: deprivation
+  (places.deprivation) is looked up by LSOA.
 - OS Code-Point Open CSV: no header; postcode, positional quality, eastings, northings, ...
   Eastings/northings are converted to WGS84 (places.osgb).
 A .zip of either is read member by member (Code-Point Open ships one CSV per postcode area).
@@ -56,7 +57,10 @@ def _csv_streams(path: Path) -> Iterator[tuple[str, Iterable[str]]]:
             yield path.name, handle
 
 
-def _rows(path: Path, report: PostcodeReport) -> Iterator[tuple[str, float, float]]:
+Row = tuple[str, float, float, str | None, str | None]  # postcode, lat, lon, lsoa11, lsoa21
+
+
+def _rows(path: Path, report: PostcodeReport) -> Iterator[Row]:
     for name, stream in _csv_streams(path):
         reader = csv.reader(stream)
         first = next(reader, None)
@@ -79,6 +83,7 @@ def _onspd(name, reader, header, report):
         report.rejected.append(f"{name}: an ONSPD file needs pcds, lat and long columns.")
         return
     term_i = header.index("doterm") if "doterm" in header else None
+    lsoa_i = [header.index(c) if c in header else None for c in ("lsoa11", "lsoa21")]
     for line, row in enumerate(reader, start=2):
         try:
             if term_i is not None and row[term_i].strip():
@@ -86,6 +91,7 @@ def _onspd(name, reader, header, report):
                 continue
             lat, lon = float(row[lat_i]), float(row[lon_i])
             postcode = normalise_postcode(row[pc])
+            lsoa11, lsoa21 = (None if i is None else _lsoa(row[i]) for i in lsoa_i)
         except (IndexError, ValueError):
             report.rejected.append(f"{name} line {line}: unreadable row.")
             continue
@@ -95,7 +101,14 @@ def _onspd(name, reader, header, report):
         if lat == NO_GRID_REFERENCE or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             report.skipped_no_location += 1
             continue
-        yield postcode, lat, lon
+        yield postcode, lat, lon, lsoa11, lsoa21
+
+
+def _lsoa(value: str) -> str:
+    # ONSPD fills the column with a pseudo code for Scotland and Northern Ireland (their
+    # data zones have their own deprivation indices); keep only England and Wales LSOAs.
+    code = value.strip().upper()
+    return code if code[:3] in ("E01", "W01") else ""
 
 
 def _codepoint(name, reader, report, *, start):
@@ -113,15 +126,17 @@ def _codepoint(name, reader, report, *, start):
             report.skipped_no_location += 1
             continue
         lat, lon = grid_to_wgs84(easting, northing)
-        yield postcode, round(lat, 6), round(lon, 6)
+        yield postcode, round(lat, 6), round(lon, 6), None, None
 
 
-def _flush(batch: list[Postcode]) -> None:
+def _flush(batch: list[Postcode], lsoa_fields: list[str]) -> None:
+    # Only the LSOA columns the file carried are written: loading Code-Point Open after
+    # ONSPD must not blank the LSOAs ONSPD gave.
     Postcode.objects.bulk_create(
         batch,
         update_conflicts=True,
         unique_fields=["postcode"],
-        update_fields=["outward", "latitude", "longitude"],
+        update_fields=["outward", "latitude", "longitude", *lsoa_fields],
         batch_size=BATCH,
     )
 
@@ -132,18 +147,27 @@ def import_postcodes(path: Path) -> PostcodeReport:
     report = PostcodeReport()
     batch: list[Postcode] = []
     with transaction.atomic():
-        for postcode, lat, lon in _rows(path, report):
+        lsoa_fields: list[str] = []
+        for postcode, lat, lon, lsoa11, lsoa21 in _rows(path, report):
+            lsoa_fields = [
+                name for name, v in (("lsoa11", lsoa11), ("lsoa21", lsoa21)) if v is not None
+            ]
             batch.append(
                 Postcode(
-                    postcode=postcode, outward=postcode.split(" ")[0], latitude=lat, longitude=lon
+                    postcode=postcode,
+                    outward=postcode.split(" ")[0],
+                    latitude=lat,
+                    longitude=lon,
+                    lsoa11=lsoa11 or "",
+                    lsoa21=lsoa21 or "",
                 )
             )
             if len(batch) >= BATCH:
-                _flush(batch)
+                _flush(batch, lsoa_fields)
                 report.imported += len(batch)
                 batch = []
         if batch:
-            _flush(batch)
+            _flush(batch, lsoa_fields)
             report.imported += len(batch)
         report.districts = rebuild_districts()
     return report

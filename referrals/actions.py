@@ -130,6 +130,8 @@ def refer_person(
     referrer_name: str = "",
     referrer_organisation: str = "",
     consent_to_referral: bool = True,
+    received_at=None,
+    local_identifier: str = "",
 ) -> Referral:
     """Receive a referral to `team` (the social prescribing team that triages it, chosen by
     referrals.routing) for an existing `person` or one described by `person_fields`. `by`
@@ -143,9 +145,14 @@ def refer_person(
     new referral is flagged as a possible duplicate for triage. What the referrer said of
     the person is kept as `person_details_sent`: all a referrer is later shown of them.
 
+    `received_at` dates a referral received earlier (an imported history; never in the
+    future), and `local_identifier` is the reference another system knew it by.
+
     Side effects: the person (when new), a REFERRAL consent and the referral, each with its
     audit row, all in one transaction.
     """
+    if received_at is not None and received_at > timezone.now():
+        raise DomainError("A referral cannot be received in the future.", field="received_at")
     codes = _check_reasons(reasons, source=source)
     if urgency not in Referral.Urgency.values:
         raise DomainError("Urgency must be routine or urgent.", field="urgency")
@@ -196,11 +203,18 @@ def refer_person(
         notes=notes,
         urgency=urgency,
         possible_duplicate_of=existing if existing and existing.team_id == team.pk else None,
-        received_at=timezone.now(),
+        received_at=received_at or timezone.now(),
         person_details_given=details_given,
         person_details_sent=details_sent,
+        local_identifier=local_identifier,
     )
-    record_consent(person, kind=Consent.Kind.REFERRAL, given=True, by=None if public else by)
+    record_consent(
+        person,
+        kind=Consent.Kind.REFERRAL,
+        given=True,
+        by=None if public else by,
+        at=received_at,
+    )
     record_event(
         by,
         "create",
@@ -225,13 +239,14 @@ def _move(referral: Referral, to: str) -> None:
 
 
 @transaction.atomic
-def accept_referral(referral: Referral, *, link_worker, by):
+def accept_referral(referral: Referral, *, link_worker, by, at=None):
     """Accept a received referral, assign it to `link_worker` (an active case work user of
     the referral's team) and open its case, all in one transaction; returns the Case.
 
     Raises InvalidTransition when the referral is no longer waiting for triage (the row is
-    locked, so two people triaging at once cannot both accept). Side effects: the case
-    (casework.actions.open_case) and audit rows for both.
+    locked, so two people triaging at once cannot both accept). `at` dates a triage made
+    earlier (an imported history). Side effects: the case (casework.actions.open_case) and
+    audit rows for both.
     """
     from casework.actions import open_case
 
@@ -244,11 +259,11 @@ def accept_referral(referral: Referral, *, link_worker, by):
         raise DomainError("Choose a link worker in this referral's team.", field="link_worker")
     referral.status = Referral.Status.ACCEPTED
     referral.assigned_to = link_worker
-    referral.triaged_at = timezone.now()
+    referral.triaged_at = at or timezone.now()
     referral.triaged_by = by
     referral.save(update_fields=["status", "assigned_to", "triaged_at", "triaged_by"])
     record_event(by, "change", referral, detail={"status": "accepted"})
-    return open_case(referral, link_worker=link_worker, by=by)
+    return open_case(referral, link_worker=link_worker, by=by, at=at)
 
 
 @transaction.atomic

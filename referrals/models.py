@@ -91,6 +91,12 @@ class Referral(models.Model):
             "number): what a referrer is shown, never the record it was filed against."
         ),
     )
+    local_identifier = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The reference another system knew this referral by (kept by an import, "
+        "so importing the same records again finds it).",
+    )
 
     class Meta:
         ordering = ["-received_at"]
@@ -109,6 +115,11 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="redirected") | ~models.Q(redirected_to=""),
                 name="redirected_referral_names_destination",
+            ),
+            models.UniqueConstraint(
+                fields=["area", "team", "local_identifier"],
+                condition=~models.Q(local_identifier=""),
+                name="referral_unique_local_identifier",
             ),
         ]
 

@@ -62,6 +62,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "web:home": expect(OK),
     "web:login": PUBLIC,
     "web:healthz": PUBLIC,
+    "accounts:sign_out_everywhere": expect(OK),  # GET shows the button; POST logs out
     "referrals:self_refer": PUBLIC,
     "referrals:self_refer_thanks": PUBLIC,
     "referrals:new": expect(DENIED, referrer=OK, **CASE_ROLES_ANY_TEAM),
@@ -111,6 +112,20 @@ MATRIX: dict[str, dict[str, str]] = {
     "matching:case_suggestions": CASE_PAGE,
     "matching:add_to_plan": CASE_PAGE,
     "matching:feedback": CASE_PAGE,  # a bad token gets the plain "link no longer works" page
+    # Equity and exports: counts and pseudonymous rows for dashboard readers; names only
+    # for a supervisor's own team.
+    "insight:exports": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
+    "insight:exports_reach_csv": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
+    "insight:exports_time_report": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
+    "insight:exports_time_report_identifiable": expect(DENIED, supervisor=OK),
+    # Dashboards and gaps: aggregates for supervisors (their team), commissioners, admins.
+    "insight:dashboard": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
+    "insight:dashboard_csv": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
+    "insight:dashboard_json": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
+    "insight:gaps": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
+    "insight:gaps_csv": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
+    # Evaluation: aggregates only, for the same readers (a supervisor: their team).
+    "insight:evaluation": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
 }
 
 # Views that change state are exercised with POST (empty or harmless data); the rest GET.
@@ -207,6 +222,9 @@ def world(worker, referrer, service, organization, other_team):
         "pro_service_id": pro_service.pk,
         "pro_organization_id": pro_service.organization_id,
         "south_referral_id": south_referral.pk,
+        "reach_table": "reach-by-ethnicity",
+        "table": "referrals-by-source",
+        "gap_table": "investment",
     }
     matching_state.reset()
 
