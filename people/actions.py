@@ -12,11 +12,10 @@ from django.utils import timezone
 from audit.actions import record_event
 from people.models import Consent, EthnicCategory, Person
 from people.rules import (
+    clean_nhs_number,
     long_term_conditions_error,
-    nhs_number_error,
-    normalise_nhs_number,
-    normalise_postcode,
 )
+from places.postcodes import clean_postcode
 from socialrx.errors import Conflict, DomainError
 
 # Fields that must hold a value of their own type: an API "null" or a form's "" is refused
@@ -60,17 +59,12 @@ def clean_person_fields(fields: dict) -> dict:
         # Optional text is blank, never NULL, when cleared ("null" from the API).
         if value is None and key not in (*_BOOLEAN_FIELDS, *_NULLABLE_FIELDS):
             cleaned[key] = ""
-    if cleaned.get("nhs_number"):
-        number = normalise_nhs_number(cleaned["nhs_number"])
-        error = nhs_number_error(number)
-        if error:
-            raise DomainError(error, field="nhs_number")
-        cleaned["nhs_number"] = number
-    if cleaned.get("postcode"):
-        postcode = normalise_postcode(cleaned["postcode"])
-        if postcode is None:
-            raise DomainError("Enter a real UK postcode, like TN23 1AA.", field="postcode")
-        cleaned["postcode"] = postcode
+    for key, clean in (("nhs_number", clean_nhs_number), ("postcode", clean_postcode)):
+        if cleaned.get(key):
+            try:
+                cleaned[key] = clean(cleaned[key])
+            except ValueError as exc:
+                raise DomainError(str(exc), field=key) from None
     for key in ("given_name", "family_name"):
         if key in cleaned:
             if not str(cleaned[key]).strip():

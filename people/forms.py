@@ -5,11 +5,10 @@ from django import forms
 from directory.models import Organization
 from people.models import Consent, EthnicCategory, Person
 from people.rules import (
+    clean_nhs_number,
     long_term_conditions_error,
-    nhs_number_error,
-    normalise_nhs_number,
-    normalise_postcode,
 )
+from places.postcodes import clean_postcode
 from socialrx.forms import DateOfBirthField
 
 
@@ -72,19 +71,19 @@ class PersonForm(forms.ModelForm):
         value = self.cleaned_data["nhs_number"]
         if not value:
             return ""
-        error = nhs_number_error(value)
-        if error:
-            raise forms.ValidationError(error)
-        return normalise_nhs_number(value)
+        try:
+            return clean_nhs_number(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean_postcode(self):
         value = self.cleaned_data["postcode"]
         if not value:
             return ""
-        postcode = normalise_postcode(value)
-        if postcode is None:
-            raise forms.ValidationError("Enter a real UK postcode, like TN23 1AA.")
-        return postcode
+        try:
+            return clean_postcode(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class ConsentForm(forms.Form):

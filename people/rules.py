@@ -35,6 +35,17 @@ def nhs_number_error(value: str) -> str | None:
     return None
 
 
+def clean_nhs_number(value: str) -> str:
+    """An NHS number as typed ("943 476 5919") in its stored form ("9434765919"); raises
+    ValueError with the message to show when it is not a valid one. Forms, API schemas
+    and actions all check NHS numbers through this."""
+    number = normalise_nhs_number(value)
+    error = nhs_number_error(number)
+    if error:
+        raise ValueError(error)
+    return number
+
+
 def is_valid_nhs_number(value: str) -> bool:
     return nhs_number_error(value) is None
 

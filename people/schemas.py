@@ -12,11 +12,10 @@ from pydantic import ConfigDict, Field, field_validator
 
 from people.rules import (
     MAX_LONG_TERM_CONDITIONS,
+    clean_nhs_number,
     long_term_conditions_error,
-    nhs_number_error,
-    normalise_nhs_number,
-    normalise_postcode,
 )
+from places.postcodes import clean_postcode
 
 EthnicCode = Literal[
     "A", "B", "C", "D", "E", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S", "Z", ""
@@ -159,17 +158,11 @@ class PersonPatch(Schema):
     def valid_nhs_number(cls, value):
         if value in (None, ""):
             return value
-        error = nhs_number_error(value)
-        if error:
-            raise ValueError(error)
-        return normalise_nhs_number(value)
+        return clean_nhs_number(value)
 
     @field_validator("postcode")
     @classmethod
     def valid_postcode(cls, value):
         if value in (None, ""):
             return value
-        postcode = normalise_postcode(value)
-        if postcode is None:
-            raise ValueError("Not a valid UK postcode.")
-        return postcode
+        return clean_postcode(value)

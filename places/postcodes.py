@@ -26,6 +26,15 @@ def normalise_postcode(value: str) -> str | None:
     return f"{m.group(1)} {m.group(2)}"
 
 
+def clean_postcode(value: str) -> str:
+    """A UK postcode as typed in its standard form; raises ValueError(INVALID_POSTCODE)
+    when it is not one. Forms, API schemas and actions all check postcodes through this."""
+    normal = normalise_postcode(value)
+    if normal is None:
+        raise ValueError(INVALID_POSTCODE)
+    return normal
+
+
 def postcode_keys(postcode: str) -> list[str]:
     """What a coverage entry may name of `postcode`, most specific first: the postcode, its
     sector, its district, its area ("AV1 2AB", "AV1 2", "AV1", "AV"). Empty when it is not

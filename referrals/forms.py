@@ -8,7 +8,10 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+from people.rules import (
+    clean_nhs_number,
+)
+from places.postcodes import clean_postcode
 from referrals.models import Referral
 from referrals.reasons import Reason, self_referral_choices
 from socialrx.forms import DateOfBirthField, IdPrefixMixin
@@ -36,16 +39,16 @@ class PersonFieldsMixin(forms.Form):
         value = self.cleaned_data["nhs_number"]
         if not value:
             return ""
-        error = nhs_number_error(value)
-        if error:
-            raise forms.ValidationError(error)
-        return normalise_nhs_number(value)
+        try:
+            return clean_nhs_number(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean_postcode(self):
-        postcode = normalise_postcode(self.cleaned_data["postcode"])
-        if postcode is None:
-            raise forms.ValidationError("Enter a real UK postcode, like TN23 1AA.")
-        return postcode
+        try:
+            return clean_postcode(self.cleaned_data["postcode"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def person_fields(self) -> dict:
         keys = (

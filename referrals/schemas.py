@@ -13,7 +13,10 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from people.rules import nhs_number_error, normalise_nhs_number, normalise_postcode
+from people.rules import (
+    clean_nhs_number,
+)
+from places.postcodes import clean_postcode
 from referrals.models import Referral
 from referrals.reasons import Reason
 
@@ -65,20 +68,14 @@ class PersonIn(Schema):
     def valid_nhs_number(cls, value):
         if value in (None, ""):
             return None
-        error = nhs_number_error(value)
-        if error:
-            raise ValueError(error)
-        return normalise_nhs_number(value)
+        return clean_nhs_number(value)
 
     @field_validator("postcode")
     @classmethod
     def valid_postcode(cls, value):
         if value in (None, ""):
             return None
-        postcode = normalise_postcode(value)
-        if postcode is None:
-            raise ValueError("Not a valid UK postcode.")
-        return postcode
+        return clean_postcode(value)
 
     @field_validator("birth_date")
     @classmethod
