@@ -126,6 +126,7 @@ def doc_for_service(service: Service, taxonomy: Iterable[str] = ()) -> ServiceDo
         name=service.name,
         description=service.description or "",
         organization=service.organization.name,
+        eligibility=service.eligibility_description or "",
         taxonomy_terms=tuple(dict.fromkeys(taxonomy)),
         points=tuple(points),
         # No place at all: by phone, online or outreach, so distance does not apply.

@@ -56,6 +56,7 @@ class ServiceDoc:
     name: str
     description: str = ""
     organization: str = ""
+    eligibility: str = ""  # who it is for, in the directory's words
     taxonomy_terms: tuple[str, ...] = ()
     points: tuple[tuple[float, float], ...] = ()  # (lat, lon) of each place it runs
     remote: bool = False  # by phone or online, so distance does not apply
@@ -75,8 +76,9 @@ class ServiceDoc:
     last_verified_at: dt.datetime | None = None
 
     def text(self) -> str:
-        """The text the ranker reads: name, description and taxonomy term names."""
-        parts = [self.name, self.description]
+        """The text the ranker reads (and embeds): name, description, who it is for, and
+        taxonomy term names."""
+        parts = [self.name, self.description, self.eligibility]
         if self.taxonomy_terms:
             parts.append("; ".join(self.taxonomy_terms))
         return ". ".join(p.strip() for p in parts if p and p.strip())
@@ -265,6 +267,7 @@ def doc_from_hsds(s: dict, *, include_taxonomy: bool = True) -> ServiceDoc:
         name=s.get("name") or "",
         description=s.get("description") or "",
         organization=(s.get("organization") or {}).get("name", ""),
+        eligibility=s.get("eligibility_description") or "",
         taxonomy_terms=terms,
         points=tuple(points),
         remote=remote or not points,

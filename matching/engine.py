@@ -20,7 +20,6 @@ from matching.documents import Profile, ServiceDoc
 from matching.index import MatchingIndex
 from matching.text import query_terms, terms
 
-RELEVANCE_FLOOR = 0.03  # with needs given, a service must earn this much from the text
 DEFAULT_REACH_KM = 50.0  # with a place but no radius: look this far first (see _candidates)
 EXCLUDED_LIMIT = 20
 
@@ -88,7 +87,9 @@ def _suggest(
         mode = "semantic+lexical" if semantic_on else "lexical"
         return Suggestions([], [] if include_excluded else None, mode, 0)
 
-    # Text relevance per need: cosine and BM25 (normalised by the best BM25 here).
+    # Text relevance per need: cosine, and BM25 as a share of what the need's words could
+    # earn (each word weighted by its IDF in this directory), never rescaled to the best
+    # candidate, so one common word matched is worth little however the others fare.
     n_needs = len(profile.needs)
     w_sem, w_lex = scoring.WEIGHTS["semantic"], scoring.WEIGHTS["lexical"]
     has_vec = index.has_vectors(rows) if semantic_on else np.zeros(len(rows), bool)
@@ -98,16 +99,23 @@ def _suggest(
     lex = np.zeros_like(cos)
     need_terms = [query_terms(n.text) for n in profile.needs]
     for j, q in enumerate(need_terms):
-        raw = index.bm25(rows, q.keys())
-        top = float(raw.max()) if len(raw) else 0.0
-        if top > 0:
-            lex[:, j] = raw / top
+        ideal = sum(index.idf(t) for t in q)  # each word once, in a text of average length
+        if ideal > 0:
+            lex[:, j] = np.minimum(1.0, index.bm25(rows, q.keys()) / ideal)
     sem_value = np.clip(
         (cos - scoring.SEMANTIC_FLOOR) / (scoring.SEMANTIC_CEILING - scoring.SEMANTIC_FLOOR), 0, 1
     )
     sem_value[~has_vec] = 0.0
+    # Real relevance to a need (scoring.RELEVANT_*): the meaning signal decides when
+    # the service has an embedding; words decide only when it has none. Words then add to
+    # a relevant need's score but never make a need relevant on their own.
+    best_cos = cos[has_vec].max(axis=0) if has_vec.any() else np.zeros(cos.shape[1])
+    about = (cos >= scoring.RELEVANT_COSINE) & (cos >= scoring.RELEVANT_SHARE * best_cos)
+    real = np.where(has_vec[:, None], about, lex >= scoring.RELEVANT_WORDS)
+    if n_needs:
+        real[:, n_needs:] = False
     lex_weight = np.where(has_vec, w_lex, w_lex + w_sem)[:, None]
-    relevance = w_sem * sem_value + lex_weight * lex
+    relevance = np.where(real, w_sem * sem_value + lex_weight * lex, 0.0)
     best_need = relevance.argmax(axis=1)
     best_rel = relevance[np.arange(len(rows)), best_need]
 
@@ -134,7 +142,7 @@ def _suggest(
         within = np.isnan(km) | (km <= profile.radius_km) | cols["remote"]
     ok = index.prefilter(rows, professional=profile.professional, age=profile.age)
     ok &= within & ~cols["stale"]
-    relevant = best_rel >= RELEVANCE_FLOOR if n_needs else np.ones(len(rows), bool)
+    relevant = real.any(axis=1) if n_needs else np.ones(len(rows), bool)
 
     results: list[scoring.Scored] = []
     pool_size = max(30, 3 * limit)
@@ -163,7 +171,7 @@ def _suggest(
     similarity = _similarity(index, results, semantic_on)
     labels = [n.label for n in profile.needs]
     picked = scoring.diversify(results, limit, similarity, labels)
-    _name_matched_words(picked, need_terms)
+    _name_matched_words(index, picked, need_terms)
 
     excluded: list[tuple[ServiceDoc, list[Exclusion]]] = []
     if include_excluded:
@@ -237,14 +245,20 @@ def _score(index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_
     return item
 
 
-def _name_matched_words(items: list[scoring.Scored], need_terms: list[dict[str, str]]) -> None:
+def _name_matched_words(
+    index: MatchingIndex, items: list[scoring.Scored], need_terms: list[dict[str, str]]
+) -> None:
     """Fill in which of the need's words each shown item contains (its lexical signal's
     text). Done only for the shown items: re-reading a service's text is the costly part."""
     for item in items:
         for k, sig in enumerate(item.signals):
             if sig.name == "lexical" and item.need_index is not None:
                 doc_terms = set(terms(item.doc.text()))
-                words = [w for t, w in need_terms[item.need_index].items() if t in doc_terms]
+                words = [
+                    w
+                    for t, w in need_terms[item.need_index].items()
+                    if t in doc_terms and not index.is_common(t, *scoring.COMMON_WORD)
+                ]
                 alone = sig.weight >= 0
                 item.signals[k] = scoring.lexical_signal(sig.value, words, alone=alone)
 

@@ -358,6 +358,21 @@ class MatchingIndex:
             ok &= (self._min_age.data[rows] <= age) & (self._max_age.data[rows] >= age)
         return ok
 
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of a stemmed term in this directory; a term
+        no service uses gets the largest value (as if one service used it)."""
+        n_docs = max(1, len(self.row_of))
+        tid = self._vocab.get(term)
+        df = self._df.get(tid, 0) if tid is not None else 0
+        return math.log(1 + (n_docs - max(df, 1) + 0.5) / (max(df, 1) + 0.5))
+
+    def is_common(self, term: str, share: float, at_least: int) -> bool:
+        """Whether more than `share` of the directory's services (and at least `at_least`
+        of them) use a stemmed term: such a word explains nothing."""
+        tid = self._vocab.get(term)
+        df = self._df.get(tid, 0) if tid is not None else 0
+        return df >= at_least and df > share * len(self.row_of)
+
     def bm25(self, rows: np.ndarray, query: Iterable[str]) -> np.ndarray:
         """BM25 of each of `rows` for the stemmed query terms."""
         n_docs = max(1, len(self.row_of))

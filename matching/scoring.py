@@ -17,9 +17,9 @@ from matching.constraints import eligibility_notes, months_since
 from matching.documents import ACCESS_LABELS, WEEKDAYS, Profile, ServiceDoc
 
 WEIGHTS: dict[str, float] = {
-    "semantic": 0.40,  # meaning of the need vs the service text (embeddings)
-    "lexical": 0.22,  # the same words (BM25)
-    "distance": 0.12,
+    "semantic": 0.80,  # meaning of the need vs the service text (embeddings)
+    "lexical": 0.04,  # the same uncommon words (BM25)
+    "distance": 0.03,
     "access": 0.06,  # access needs, language, group/one-to-one, online/in person
     "schedule": 0.06,
     "cost": 0.05,
@@ -28,7 +28,18 @@ WEIGHTS: dict[str, float] = {
 }
 WAITING_LIST_PENALTY = 0.04
 EXPLAIN_AT = 0.02  # a signal contributing less than this is not named
-SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.15, 0.60  # cosine -> 0..1
+SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.25, 0.60  # cosine -> 0..1
+# Real relevance: a service is suggested for a need only if it is about that need. With an
+# embedding, its cosine with the need must reach RELEVANT_COSINE and RELEVANT_SHARE of the
+# best cosine any candidate reaches for that need; without one (no model, or not embedded
+# yet), its BM25 must reach RELEVANT_WORDS of what the need's words could earn (each word
+# once, weighted by IDF). Distance, cost, freshness and the rest only reorder services that
+# pass. Calibrated on the outsider set (docs/matching.md, bench_matching.calibrate).
+RELEVANT_COSINE = 0.15
+RELEVANT_SHARE = 0.60
+RELEVANT_WORDS = 0.5
+# A word used by more than 5% of the directory's services (and by 20 or more) is never cited.
+COMMON_WORD = (0.05, 20)
 MIN_COMPLETION_CASES = 3
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -63,7 +74,7 @@ class Scored:
         return sum(s.contribution for s in self.signals) - self.penalty
 
     def explained(self) -> list[Signal]:
-        named = [s for s in self.signals if s.contribution >= EXPLAIN_AT]
+        named = [s for s in self.signals if s.contribution >= EXPLAIN_AT and s.text]
         return sorted(named, key=lambda s: -s.contribution)
 
     def explanation(self) -> str:
@@ -94,7 +105,8 @@ def lexical_signal(
     """`alone`: no embedding model, so the lexical ranker carries all of the text weight."""
     quoted = ", ".join(f"“{w}”" for w in list(matched_words)[:3])
     weight = WEIGHTS["lexical"] + WEIGHTS["semantic"] if alone else -1.0
-    return Signal("lexical", min(1.0, max(0.0, normalised_bm25)), f"mentions {quoted}", weight)
+    text = f"mentions {quoted}" if quoted else ""  # no informative word: not named
+    return Signal("lexical", min(1.0, max(0.0, normalised_bm25)), text, weight)
 
 
 def distance_scale_km(profile: Profile) -> float:
@@ -236,7 +248,7 @@ def score_service(
 # --- diversity ----------------------------------------------------------------------------
 
 REDUNDANCY_FROM = 0.6  # similarity above which a second near-copy is held back
-REDUNDANCY_WEIGHT = 0.3
+REDUNDANCY_WEIGHT = 0.1
 COVERAGE_BONUS = 0.05
 
 

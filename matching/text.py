@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import re
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# A hyphenated word is one word ("part-time", "one-to-one"): its parts alone ("time") would
+# match services that share only a common fragment.
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:'[a-z]+)?")
 
 _STOP_WORDS_TEXT = """
 a about above after again against all also am an and any are as at be because been
@@ -24,6 +26,9 @@ yours yourself yourselves im ive id dont cant wont isnt want wants like would re
 got go going lot lots thing things something someone somebody anything also bit maybe
 need needs needed help helps helping please feel feeling felt since us one ones per via
 etc inc ltd org www com http https
+people person time times way make makes made use used new well much many know let see
+look keep good every around back still even ever anyone everyone everything nothing
+anymore able else around day days week weeks year years kind sort ask asked
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
@@ -51,18 +56,26 @@ _SUFFIXES = (
 )
 _KEEP = frozenset(
     {"news", "bus", "gas", "yes", "this", "less", "class", "glass", "grass", "business"}
+    # Words a suffix rule would merge with an unrelated word ("evening" with "even",
+    # "apartment" with "apart", "family" with nothing useful, "early" with "ear").
+    | {"evening", "morning", "spring", "string", "ceiling", "apartment", "department"}
+    | {"government", "family", "early", "supply", "apply", "reply", "only", "belly"}
+    | {"nation", "station", "ration", "wedding", "bedding", "pudding", "ring", "thing"}
 )
 
 
 @functools.lru_cache(maxsize=500_000)
 def stem(word: str) -> str:
     # Two passes, so "loneliness" -> "lonely" -> "lone" meets "lonely" -> "lone".
+    word = word.replace("-", "")  # "part-time" -> "parttime"
     return _strip(_strip(word))
 
 
 def _strip(word: str) -> str:
     if len(word) <= 3 or word in _KEEP or (word.endswith("ss") and not word.endswith("ness")):
         return word
+    if word.endswith("s") and word[:-1] in _KEEP:
+        return word[:-1]  # "evenings" -> "evening", not "even"
     for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)] + replacement

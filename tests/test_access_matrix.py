@@ -356,7 +356,7 @@ API_MATRIX: dict[str, ApiRow] = {
     "api:suggestions": ApiRow(
         SIGNED_IN,
         method="post",
-        body=lambda w: {"text": "walking group", "include_excluded": True},
+        body=lambda w: {"text": "walking", "include_excluded": True},
         listed={"service_id": STAFF, "pro_service_id": STAFF},
     ),
     # HSDS: public, but a professionals-only listing, and an organisation that has only

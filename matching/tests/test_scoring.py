@@ -22,7 +22,7 @@ def signal(item, name):
 
 
 def test_semantic_signal_rises_with_cosine_and_names_the_need():
-    low, high = scoring.semantic_signal(0.2, "“x”"), scoring.semantic_signal(0.5, "“x”")
+    low, high = scoring.semantic_signal(0.3, "“x”"), scoring.semantic_signal(0.5, "“x”")
     assert 0 < low.value < high.value <= 1
     assert scoring.semantic_signal(0.05, "n").value == 0
     assert scoring.semantic_signal(0.9, "n").value == 1
@@ -156,14 +156,14 @@ def _scored(name, value, need):
 
 
 def test_diversify_holds_back_near_copies():
-    items = [_scored("walk A", 0.6, 0), _scored("walk B", 0.59, 0), _scored("choir", 0.5, 0)]
+    items = [_scored("walk A", 0.6, 0), _scored("walk B", 0.59, 0), _scored("choir", 0.58, 0)]
     sim = [[1, 0.95, 0.2], [0.95, 1, 0.2], [0.2, 0.2, 1]]
     picked = scoring.diversify(items, 2, sim)
     assert [p.doc.name for p in picked] == ["walk A", "choir"]
 
 
 def test_diversify_covers_each_need_before_a_second_of_the_same():
-    items = [_scored("walk A", 0.6, 0), _scored("walk B", 0.58, 0), _scored("debt advice", 0.55, 1)]
+    items = [_scored("walk A", 0.6, 0), _scored("walk B", 0.58, 0), _scored("debt advice", 0.57, 1)]
     picked = scoring.diversify(items, 2, None, ["“walking”", "“debt”"])
     assert [p.doc.name for p in picked] == ["walk A", "debt advice"]
     assert picked[1].picked_for_need == "“debt”"
