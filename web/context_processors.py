@@ -20,7 +20,9 @@ def navigation(request):
     if has_permission(user, Permission.HANDLE_CONNECTIONS) and user.organization_id:
         links.append(("directory:tasks", "Listings to check"))
     if has_permission(user, Permission.VIEW_DASHBOARDS):
+        links.append(("insight:dashboard", "Dashboard"))
         links.append(("insight:evaluation", "Evaluation"))
+        links.append(("insight:gaps", "Gaps"))
     if has_permission(user, Permission.VIEW_AUDIT):
         links.append(("audit:events", "Audit log"))
     return {"nav_links": links}

@@ -27,6 +27,9 @@ from django.utils import timezone
 from accounts.models import Area, Role, Team, User
 from casework.models import Case, Connection, Contact, Conversation, Goal, PlanAction
 from directory.models import Location, Organization, Schedule, Service, ServiceAtLocation
+from outcomes.instruments import get_instrument
+from outcomes.models import Response, Timepoint
+from outcomes.scoring import score
 from people.models import Consent, Person
 from people.rules import nhs_check_digit
 from places.importers import import_postcodes
@@ -133,6 +136,7 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
     counts = _journeys(
         rng, people, teams=teams, staff=staff, services=services, postcodes=postcodes
     )
+    _measures(rng)
     return Seeded(users=User.objects.count(), services=len(services), people=people, **counts)
 
 
@@ -473,6 +477,74 @@ def _journeys(
         )
         counts["connections"] += 1
     return counts
+
+
+# How wellbeing and loneliness answers move between baseline and follow-up in the demo:
+# people who took up a group improve more than those never connected, and everyone drifts
+# up a little (so the evaluation's comparison has something to strip out).
+_ATTENDED = {Connection.Status.FIRST_ATTENDED, Connection.Status.ONGOING, "completed"}
+
+
+def _answers(rng: random.Random, instrument_id: str, level: float) -> list[int]:
+    """Answers to every item, centred on `level` (0 worst to 1 best) with some noise."""
+    items = get_instrument(instrument_id).items
+    out = []
+    for item in items:
+        values = sorted(item.values)
+        reverse = instrument_id == "ucla3"  # higher is lonelier
+        target = (1 - level) if reverse else level
+        pick = round(target * (len(values) - 1) + rng.gauss(0, 0.7))
+        out.append(values[min(max(pick, 0), len(values) - 1)])
+    return out
+
+
+def _respond(case: Case, instrument_id: str, answers: list[int], timepoint, at) -> Response:
+    result = score(get_instrument(instrument_id), answers)
+    return Response(
+        area_id=case.area_id,
+        person_id=case.person_id,
+        case=case,
+        instrument=result.instrument,
+        instrument_version=result.version,
+        timepoint=timepoint,
+        answers=answers,
+        raw=result.raw,
+        score=result.score,
+        band=result.band,
+        domains=result.domains,
+        via=Response.Via.LINK_WORKER,
+        completed_at=at,
+        recorded_by=case.link_worker,
+    )
+
+
+def _measures(rng: random.Random) -> None:
+    """SWEMWBS and UCLA-3 at first contact, and for most people again 6 to 12 weeks later
+    where that has passed, so the case charts, the dashboards and the evaluation have
+    something to show. Written as link workers would record them (scored by the
+    instruments' own rules)."""
+    now = timezone.now()
+    attended = set(
+        Connection.objects.filter(status__in=_ATTENDED).values_list("case_id", flat=True)
+    )
+    rows = []
+    cases = Case.objects.filter(referral__first_contact_at__isnull=False).select_related("referral")
+    for case in cases.order_by("opened_at", "pk"):
+        start = case.referral.first_contact_at
+        level = rng.uniform(0.2, 0.5)
+        for instrument_id in ("swemwbs", "ucla3"):
+            answers = _answers(rng, instrument_id, level)
+            rows.append(_respond(case, instrument_id, answers, Timepoint.BASELINE, start))
+        weeks = rng.randint(6, 12)
+        later = start + dt.timedelta(weeks=weeks)
+        if later > now or rng.random() < 0.2:
+            continue  # not yet due, or lost to follow-up
+        gain = 0.05 + (0.15 if case.pk in attended else 0.0) + rng.gauss(0, 0.05)
+        timepoint = Timepoint.WEEK_6 if weeks < 9 else Timepoint.WEEK_12
+        for instrument_id in ("swemwbs", "ucla3"):
+            answers = _answers(rng, instrument_id, min(level + gain, 1.0))
+            rows.append(_respond(case, instrument_id, answers, timepoint, later))
+    Response.objects.bulk_create(rows)
 
 
 _WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
