@@ -8,13 +8,11 @@ does not rule out an 18–25 group (the explanation then says to check), but a k
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from directory.rules import is_listed_for
 from matching.documents import Profile, ServiceDoc
-
-EARTH_RADIUS_KM = 6371.0088
+from places.geo import haversine_km
 
 CLOSED_STATUSES = {
     "inactive": "Not running at the moment",
@@ -27,17 +25,6 @@ CLOSED_STATUSES = {
 class Exclusion:
     code: str  # closed, full, visibility, age, sex, area, condition, distance, stale, in_plan
     reason: str
-
-
-try:  # the places app owns distances; this fallback keeps the ranker usable on its own
-    from places.geo import haversine_km
-except ImportError:  # pragma: no cover - places is installed in socialrx
-
-    def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-        p1, p2 = math.radians(lat1), math.radians(lat2)
-        dp, dl = p2 - p1, math.radians(lon2 - lon1)
-        a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-        return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def nearest_km(doc: ServiceDoc, profile: Profile) -> float | None:

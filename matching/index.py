@@ -16,9 +16,9 @@ from collections.abc import Iterable
 import numpy as np
 
 from directory.rules import is_listed_for
-from matching.constraints import EARTH_RADIUS_KM
 from matching.documents import ServiceDoc
 from matching.text import terms
+from places.geo import EARTH_RADIUS_KM, haversine_km_array
 
 BM25_K1, BM25_B = 1.2, 0.75
 _NO_MIN_AGE, _NO_MAX_AGE = -1, 10_000
@@ -410,11 +410,3 @@ class MatchingIndex:
             "remote": self._remote.data[rows],
             "stale": np.nan_to_num(days, nan=0.0) > stale_after_days,
         }
-
-
-def haversine_km_array(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    p1, p2 = math.radians(lat), np.radians(lats)
-    dp = p2 - p1
-    dl = np.radians(lons - lon)
-    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))

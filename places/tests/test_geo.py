@@ -116,3 +116,15 @@ def test_the_command_reports_what_it_did(db, capsys):
     call_command("import_postcodes", str(DATA / "onspd_sample.csv"), stdout=out, stderr=err)
     assert "imported 4 postcodes" in out.getvalue()
     assert "line 8" in err.getvalue()
+
+
+def test_the_array_distance_agrees_with_the_single_one():
+    import numpy as np
+
+    from places.geo import haversine_km, haversine_km_array
+
+    lats = np.array([51.1465, 52.6205, -33.86, 0.0])
+    lons = np.array([0.8750, -1.1305, 151.21, 0.0])
+    many = haversine_km_array(51.5, -0.12, lats, lons)
+    one = [haversine_km(51.5, -0.12, a, b) for a, b in zip(lats, lons, strict=True)]
+    assert np.allclose(many, one)
