@@ -8,7 +8,7 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.models import User
 from accounts.permissions import Permission, has_permission
@@ -18,12 +18,13 @@ from casework.access import get_case_for_user, get_partner_connection_for_user
 from casework.models import Connection
 from casework.queries import caseload_for, cases_for
 from casework.schemas import CaseOut, CaseSummaryOut, ConnectionOut, TransitionIn
+from socialrx.pagination import Pages
 
 router = Router(tags=["casework"])
 
 
 @router.get("/caseload", response=list[CaseSummaryOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def caseload(request, worker: str | None = None):
     """Open cases held by the caller, or (supervisors) by `worker` in their team."""
     user = request.user

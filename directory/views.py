@@ -23,6 +23,7 @@ from directory.models import Service
 from directory.search import search
 from socialrx.errors import DomainError
 from socialrx.forms import apply_domain_error
+from socialrx.pagination import MAX_PAGE
 
 PER_PAGE = 25
 
@@ -33,7 +34,8 @@ def _search_page(request, user, template):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            page = max(1, int(request.GET.get("page", 1)))
+            # Bounded: an absurd page number overflowed the database's OFFSET (500).
+            page = min(max(1, int(request.GET.get("page", 1))), MAX_PAGE)
         except ValueError:
             page = 1
         result = search(

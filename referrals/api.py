@@ -8,7 +8,7 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_access
@@ -28,6 +28,7 @@ from referrals.schemas import (
     TeamOut,
 )
 from socialrx.errors import DomainError
+from socialrx.pagination import Pages
 
 router = Router(tags=["referrals"])
 
@@ -109,7 +110,7 @@ def create_referral(request, payload: ReferralIn):
 
 
 @router.get("/referrals", response=list[ReferralOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_referrals(request, filters: Query[ReferralFilter]):
     """Your team's referrals (case work roles) or the ones you made (referrers), newest
     first; filter with ?status=received|accepted|declined|redirected|closed."""
