@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from django import forms
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from people.rules import (
@@ -154,6 +156,29 @@ class SelfReferralForm(PersonFieldsMixin):
     @staticmethod
     def new_token() -> str:
         return signing.dumps({"t": time.time()}, salt=_FORM_SALT)
+
+    def _token_key(self) -> str:
+        digest = hashlib.sha256(self.data.get("form_token", "").encode()).hexdigest()
+        return f"self-referral-token:{digest}"
+
+    def claim_token(self) -> bool:
+        """Mark this form's token as used, once: False when it was used already (a replay
+        of a sent form). On the shared cache, so every server process agrees."""
+        return cache.add(self._token_key(), 1, timeout=MAX_FORM_AGE_SECONDS)
+
+    def release_token(self) -> None:
+        """The send failed (an error to correct): the same token may be sent again."""
+        cache.delete(self._token_key())
+
+    def refuse_replay(self) -> None:
+        self.add_error(
+            None,
+            forms.ValidationError(
+                "This form has already been sent. To send another, check your answers and "
+                "send it again.",
+                code="expired",  # a fresh token comes with the form shown again
+            ),
+        )
 
     def token_for_next_attempt(self) -> str:
         """The token to send back with a form shown again after an error: the same one

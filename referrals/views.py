@@ -101,6 +101,8 @@ def self_refer(request):
                 )
             elif not allow(f"self-referral:{ip}", limit=rate):
                 return _slow_down(request)
+            elif not form.claim_token():
+                form.refuse_replay()
             else:
                 try:
                     actions.refer_person(
@@ -117,6 +119,7 @@ def self_refer(request):
                         consent_to_referral=form.cleaned_data["consent"],
                     )
                 except DomainError as exc:
+                    form.release_token()
                     apply_domain_error(form, exc)
                 else:
                     return redirect("referrals:self_refer_thanks")

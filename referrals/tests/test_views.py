@@ -459,3 +459,20 @@ def test_the_referrers_home_runs_the_same_queries_however_many_referrals(
     # for the page header
     with django_assert_num_queries(4):
         assert client.get(reverse("web:home")).status_code == 200
+
+
+def test_a_sent_self_referral_cannot_be_replayed(client, team):
+    data = {**SELF, "form_token": token()}
+    assert client.post(reverse("referrals:self_refer"), data).status_code == 302
+    resp = client.post(reverse("referrals:self_refer"), data)
+    assert resp.status_code == 200
+    assert "This form has already been sent" in resp.content.decode()
+    assert Referral.objects.count() == 1
+
+
+def test_a_self_referral_with_a_mistake_is_corrected_and_sent_with_the_same_form(client, team):
+    data = {**SELF, "reasons": ["frequent_attendance"], "form_token": token()}
+    first = client.post(reverse("referrals:self_refer"), data)
+    assert first.status_code == 200 and not Referral.objects.exists()
+    resp = client.post(reverse("referrals:self_refer"), {**data, "reasons": ["loneliness"]})
+    assert resp.status_code == 302 and Referral.objects.count() == 1
