@@ -99,7 +99,7 @@ def test_a_disclosure_on_the_screen_raises_a_concern_the_worker_and_supervisor_s
     client.force_login(supervisor)
     home = client.get("/").content.decode()
     assert "Safeguarding concerns to review" in home
-    assert case.person.full_name in home
+    assert escape(case.person.full_name) in home
     assert f"Raised by socialrx on answers entered by {escape(str(worker))}" in home
 
 

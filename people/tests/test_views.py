@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.models import Event
 from casework.tests.factories import CaseFactory
@@ -76,7 +77,8 @@ def test_the_person_page_shows_demographics_safeguarding_consents_and_links(clie
     assert "943 476 5919" in body
     assert "Lives with a controlling partner; call first." in body
     assert body.index("Safeguarding") < body.index("Date of birth")
-    assert "To be contacted by text message" in body and f"by {worker}" in body
+    # Names are HTML-escaped on the page (a generated "O'Connor" becomes O&#x27;Connor).
+    assert "To be contacted by text message" in body and f"by {escape(str(worker))}" in body
     assert reverse("casework:case", args=[case.pk]) in body
     assert reverse("referrals:detail", args=[case.referral_id]) in body
     assert reverse("people:edit", args=[person.pk]) in body
