@@ -2,8 +2,8 @@
 BY and conditional counts), scoped to what the reader may see, and suppressed below
 ``insight.suppression.SMALL`` before it reaches a page, a chart or a CSV file.
 
-Scope: a supervisor sees their team; a commissioner their team's area (or every area when
-their account has no team); an administrator everything. Nothing here names a person.
+Scope: insight.access (a supervisor's team, a commissioner's area, an administrator's
+everything). Nothing here names a person.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection as db_connection
 from django.db.models import (
     Aggregate,
@@ -32,55 +31,14 @@ from django.db.models import Case as Choose
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from accounts.models import Area, Team
-from accounts.permissions import Permission, has_permission
 from casework.models import Case, Connection, Contact
 from directory.models import Attribute
 from directory.taxonomy import definition
+from insight.access import Scope, teams_in
 from insight.suppression import SUPPRESSED, is_small, suppress
 from people.models import Person
 from referrals.models import Referral
 from referrals.reasons import Reason
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What one reader may count: a team, an area, or everything (both None)."""
-
-    area_id: int | None = None
-    team_id: int | None = None
-
-
-def can_view_dashboards(user) -> bool:
-    return has_permission(user, Permission.VIEW_DASHBOARDS)
-
-
-def scope_for(user) -> Scope:
-    """The widest scope the user may count over; PermissionDenied for everyone else."""
-    if not can_view_dashboards(user):
-        raise PermissionDenied
-    if has_permission(user, Permission.SUPERVISE):
-        if not user.team_id:
-            raise PermissionDenied
-        return Scope(area_id=user.team.area_id, team_id=user.team_id)
-    if has_permission(user, Permission.MANAGE_USERS) or not user.team_id:
-        return Scope()
-    return Scope(area_id=user.team.area_id)
-
-
-def teams_in(scope: Scope):
-    """The teams a reader may filter by (practices do not hold caseloads)."""
-    teams = Team.objects.exclude(kind=Team.Kind.PRACTICE).select_related("area")
-    if scope.team_id:
-        return teams.filter(pk=scope.team_id)
-    if scope.area_id:
-        return teams.filter(area_id=scope.area_id)
-    return teams
-
-
-def areas_in(scope: Scope):
-    areas = Area.objects.order_by("name")
-    return areas.filter(pk=scope.area_id) if scope.area_id else areas
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Area, Team
-from accounts.permissions import Permission, has_permission
 from casework.models import Case, Connection
 from directory.models import Attribute, TaxonomyTerm
 from insight import stats
+from insight.access import Scope, can_view_dashboards, scope_for, teams_in
 from insight.suppression import SMALL, is_small, suppress, suppressed_group
 from outcomes.models import HealthcareUse, Response
 from people.models import Person
@@ -92,34 +93,35 @@ MEASURES: list[Measure] = [
 def can_view_evaluation(user) -> bool:
     """Supervisors (their team), commissioners and administrators: the readers of the
     insight dashboards, who see aggregates only."""
-    return has_permission(user, Permission.VIEW_DASHBOARDS)
+    return can_view_dashboards(user)
+
+
+def _scope(user) -> Scope | None:
+    try:
+        return scope_for(user)
+    except PermissionDenied:
+        return None
 
 
 def evaluation_referrals_for(user) -> QuerySet[Referral]:
-    """The referrals `user` may see evaluated: a supervisor's team's; a commissioner's area
-    (every area for a commissioner without one); every referral for an administrator."""
+    """The referrals `user` may see evaluated, by insight.access's one scope rule: a
+    supervisor's team's; a commissioner's area (every area for a commissioner without
+    one); every referral for an administrator; none for anyone else."""
+    scope = _scope(user)
     qs = Referral.objects.all()
-    if not can_view_evaluation(user):
+    if scope is None:
         return qs.none()
-    if has_permission(user, Permission.SUPERVISE):
-        if not user.team_id:
-            return qs.none()
-        return qs.filter(area_id=user.team.area_id, team_id=user.team_id)
-    if has_permission(user, Permission.MANAGE_USERS):  # administrators
-        return qs
-    return qs.filter(area_id=user.team.area_id) if user.team_id else qs
+    if scope.team_id:
+        return qs.filter(area_id=scope.area_id, team_id=scope.team_id)
+    if scope.area_id:
+        return qs.filter(area_id=scope.area_id)
+    return qs
 
 
 def teams_for(user) -> QuerySet[Team]:
     """Teams `user` may filter by (those that receive referrals, in their scope)."""
-    qs = Team.objects.exclude(kind=Team.Kind.PRACTICE).select_related("area")
-    if not can_view_evaluation(user):
-        return qs.none()
-    if has_permission(user, Permission.SUPERVISE):
-        return qs.filter(pk=user.team_id)
-    if has_permission(user, Permission.MANAGE_USERS) or not user.team_id:
-        return qs
-    return qs.filter(area_id=user.team.area_id)
+    scope = _scope(user)
+    return Team.objects.none() if scope is None else teams_in(scope)
 
 
 def areas_for(user) -> QuerySet[Area]:

@@ -12,9 +12,10 @@ from audit.actions import Subject, record_event
 from audit.models import Event
 from insight import dashboards
 from insight import gaps as gap_tables
+from insight.access import areas_in, scope_for, teams_in
 from insight.charts import chart_for
 from insight.csv_tables import csv_response
-from insight.dashboards import Filters, areas_in, scope_for, teams_in
+from insight.dashboards import Filters
 from insight.suppression import SMALL, SUPPRESSED
 from socialrx.forms import DateInputField
 

@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 
 from accounts.permissions import Permission, has_permission
 from insight import equity
+from insight.access import scope_for
 from insight.csv_tables import csv_response
-from insight.dashboards import Filters, scope_for
+from insight.dashboards import Filters
 from insight.exports import MissingPseudonymKey
 from insight.time_report import export_time_report
 from insight.views_dashboards import DashboardFilter

@@ -28,7 +28,8 @@ from directory.models import Attribute, TaxonomyTerm
 from directory.taxonomy import load_taxonomy
 from directory.tests.factories import ServiceFactory
 from insight import dashboards
-from insight.dashboards import Filters, Scope, percentile_cont, scope_for
+from insight.access import Scope, scope_for
+from insight.dashboards import Filters, percentile_cont
 from people.tests.factories import PersonFactory
 from referrals.models import Referral
 from referrals.tests.factories import ReferralFactory

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from insight.dashboards import Filters, Scope
+from insight.access import Scope
+from insight.dashboards import Filters
 from insight.equity import (
     equity_group,
     equity_groups,

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from audit.models import Event
 from casework.tests.factories import CaseFactory, ContactFactory
-from insight.dashboards import Filters, Scope
+from insight.access import Scope
+from insight.dashboards import Filters
 from insight.exports import pseudonym
 from insight.time_report import time_by_person_month
 

@@ -28,7 +28,8 @@ from directory.models import Attribute, Service, TaxonomyTerm
 from directory.taxonomy import load_taxonomy
 from directory.tests.factories import LocationFactory, ServiceAtLocationFactory, ServiceFactory
 from insight import gaps
-from insight.dashboards import Filters, scope_for
+from insight.access import scope_for
+from insight.dashboards import Filters
 from outcomes.models import Response
 from people.tests.factories import PersonFactory
 from places.models import Postcode

@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Team
-from insight.dashboards import Filters, Scope
+from insight.access import Scope
+from insight.dashboards import Filters
 from insight.exports import MissingPseudonymKey
 from insight.time_report import export_time_report
 
