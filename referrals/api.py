@@ -76,7 +76,7 @@ def create_referral(request, payload: ReferralIn):
     user = request.user
     if not has_permission(user, Permission.REFER):
         raise PermissionDenied("Your role cannot make referrals.")
-    team = routing.choose_team(user.team, payload.team)
+    team = routing.choose_team(routing.teams_serving(user.team), payload.team)
     person = None
     person_fields = None
     if payload.person.id is not None:

@@ -35,10 +35,10 @@ def teams_serving(team: Team | None) -> list[Team]:
     return [team, *(t for t in serving if t.pk != team.pk)]
 
 
-def choose_team(team: Team | None, chosen_id: int | None = None) -> Team:
-    """The team a referral from a member of `team` goes to: the only one serving it, or
-    `chosen_id` among several. Raises NoServingTeam, or DomainError(field="team")."""
-    options = teams_serving(team)
+def choose_team(options: list[Team], chosen_id: int | None = None) -> Team:
+    """Of `options` (teams_serving of the referrer's team), the one a referral goes to: the
+    only one, or `chosen_id` among several. Raises NoServingTeam, or
+    DomainError(field="team")."""
     if not options:
         raise NoServingTeam(
             "No social prescribing team takes referrals from your practice yet. Ask your "

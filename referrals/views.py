@@ -46,7 +46,7 @@ def new_referral(request):
     if request.method == "POST" and form.is_valid():
         try:
             referral = actions.refer_person(
-                team=routing.choose_team(request.user.team, form.chosen_team_id()),
+                team=routing.choose_team(teams, form.chosen_team_id()),
                 source=Referral.Source.CLINICIAN,
                 by=request.user,
                 reasons=form.cleaned_data["reasons"],
