@@ -482,7 +482,11 @@ def _journeys(
 # How wellbeing and loneliness answers move between baseline and follow-up in the demo:
 # people who took up a group improve more than those never connected, and everyone drifts
 # up a little (so the evaluation's comparison has something to strip out).
-_ATTENDED = {Connection.Status.FIRST_ATTENDED, Connection.Status.ONGOING, "completed"}
+_ATTENDED = {
+    Connection.Status.FIRST_ATTENDED,
+    Connection.Status.ONGOING,
+    Connection.Status.COMPLETED,
+}
 
 
 def _answers(rng: random.Random, instrument_id: str, level: float) -> list[int]:
