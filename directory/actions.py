@@ -1,6 +1,8 @@
-"""Writes for the directory's freshness: reports, verification and partner edits.
-Each is atomic and audited. And what ends a write in bulk (the HSDS import): its audit
-event, and the notice to listeners of what it changed (`announce_bulk_write`)."""
+"""Writes for the directory's freshness: reports, verification and partner edits, each
+atomic and audited; the nightly `flag_stale_services`, which queues verification tasks in
+bulk and writes no audit row (no one acted, and no person's data changes). And what ends a
+write in bulk (the HSDS import): its audit event, and the notice to listeners of what it
+changed (`announce_bulk_write`)."""
 
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ from directory.access import (
 from directory.hsds_export import _Store
 from directory.hsds_openapi import answers, components, page_of, ref
 from directory.models import Taxonomy, TaxonomyTerm
+from directory.search import search as find
 from socialrx.api_errors import install_error_handlers
 from socialrx.auth import BearerToken
 from socialrx.errors import DomainError
@@ -171,8 +172,6 @@ def services(
     proximity: Annotated[float | None, Blank, Query(None, description="Radius in metres.")] = None,
     full: Annotated[bool | None, Blank, Query(None, description="Full service objects.")] = None,
 ):
-    from directory.search import search as find
-
     page, per_page = page or 1, per_page or 50
     if radius_km is None and proximity is not None:
         radius_km = proximity / 1000

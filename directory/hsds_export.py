@@ -7,12 +7,17 @@ Everything is read once per table and assembled in memory, so exporting N servic
 from __future__ import annotations
 
 import csv
+import io
 import json
 import zipfile
 from collections import defaultdict
 from pathlib import Path
 
+from django.db.models import Q
+
 from directory import hsds_tables as t
+from directory import models as m
+from socialrx.csv_cells import spreadsheet_safe
 
 
 def _number(value):
@@ -25,10 +30,6 @@ def _scoped_querysets(service_ids, locations=None, programs=None) -> dict:
     """Only the rows that the given services' full objects contain (a handful of queries).
     `locations` and `programs`, when given, are querysets that an organisation's own
     locations and programs must also be in (the API passes what its caller may see)."""
-    from django.db.models import Q
-
-    from directory import models as m
-
     services = list(m.Service.objects.filter(pk__in=service_ids))
     org_ids = {s.organization_id for s in services}
     sals = list(m.ServiceAtLocation.objects.filter(service_id__in=service_ids))
@@ -194,8 +195,6 @@ def export_hsds(path: Path) -> dict[str, int]:
 
 
 def _csv_files():
-    import io
-
     store = _Store()
     for table, spec in t.tables().items():
         columns = [name for name, _ in spec["fields"]]
@@ -204,5 +203,6 @@ def _csv_files():
         writer.writeheader()
         rows = store.rows.get(table, {})
         for record_id in sorted(rows):
-            writer.writerow({c: rows[record_id].get(c, "") for c in columns})
+            row = rows[record_id]
+            writer.writerow({c: spreadsheet_safe(row.get(c, "")) for c in columns})
         yield spec["path"], buffer.getvalue(), len(rows)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from directory.models import Organization, Service
+
 USER_AGENT = "socialrx-link-checker/1 (+https://github.com/socialrx)"
 
 
@@ -89,8 +91,6 @@ def check_targets(
 
 
 def directory_targets(limit: int | None = None) -> list[Target]:
-    from directory.models import Organization, Service
-
     targets: list[Target] = []
     for s in Service.objects.exclude(url="", email="").only("id", "name", "url", "email"):
         if s.url:

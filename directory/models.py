@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from directory import rules
+
 
 class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -51,11 +53,7 @@ class Service(models.Model):
         DEFUNCT = "defunct"
         TEMPORARILY_CLOSED = "temporarily closed"
 
-    class Visibility(models.TextChoices):
-        """Local extension: informal groups can be listed for professionals only."""
-
-        PUBLIC = "public", "Public"
-        PROFESSIONALS = "professionals", "Professionals only"
+    Visibility = rules.Visibility  # declared with the rule that reads it
 
     class Capacity(models.TextChoices):
         """Local extension: whether the service can take new people now."""

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-PUBLIC = "public"  # Service.Visibility.PUBLIC; anything else is for professionals only
+from django.db.models import TextChoices
+
+
+class Visibility(TextChoices):
+    """Who a listing is for (`directory.models.Service.Visibility`); a local extension of
+    HSDS: informal groups can be listed for professionals only."""
+
+    PUBLIC = "public", "Public"
+    PROFESSIONALS = "professionals", "Professionals only"
+
+
+PUBLIC = Visibility.PUBLIC  # anything else is for professionals only
 
 
 def is_listed_for(visibility: str, *, professional: bool) -> bool:

@@ -13,6 +13,7 @@ from django.db.models import Case, IntegerField, Q, When
 
 from directory.access import stale_cutoff, visible_services
 from directory.models import Attribute, Location, Service, ServiceAtLocation, TaxonomyTerm
+from places.geo import bounding_box, geocode, haversine_km, valid_lat_lon
 
 DEFAULT_RADIUS_KM = 10.0
 # key: (label, opens before, closes after). HSDS times are "HH:MM[:SS]", which compare as text.
@@ -52,8 +53,6 @@ def search(
     offset: int = 0,
     limit: int = 50,
 ) -> SearchResult:
-    from places.geo import geocode, valid_lat_lon
-
     filters = {
         "text": text,
         "taxonomy_term_id": taxonomy_term_id,
@@ -222,8 +221,6 @@ def _services_near(lat: float, lon: float, radius: float) -> dict:
     to the circle, and service_at_location's location index gives the services. Every step
     reads an index, so the cost follows how many services are near, not the directory's
     size (a single joined query let the planner scan every service's text first)."""
-    from places.geo import bounding_box, haversine_km
-
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
     boxed = Location.objects.filter(
         latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)

@@ -6,11 +6,12 @@ import math
 import re
 
 import numpy as np
+import zipcodes
 
-from places.postcodes import normalise_postcode
+from places.models import Postcode, PostcodeDistrict
+from places.postcodes import is_district, normalise_postcode
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
-_OUTWARD = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 _ZIP = re.compile(r"^(\d{5})(?:-\d{4})?$")
 _LATLON = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -48,8 +49,6 @@ def valid_lat_lon(lat: float, lon: float) -> bool:
 def geocode(text: str) -> tuple[float, float] | None:
     """Latitude and longitude for a UK postcode (full, else its district), a UK outward code,
     a US ZIP code (5 digits or ZIP+4), or "lat,lon" text; None when unknown."""
-    from places.models import Postcode, PostcodeDistrict
-
     text = (text or "").strip()
     if not text:
         return None
@@ -66,14 +65,12 @@ def geocode(text: str) -> tuple[float, float] | None:
         outward = full.split(" ")[0]
     else:
         outward = re.sub(r"\s+", "", text.upper())
-        if not _OUTWARD.match(outward):
+        if not is_district(outward):
             return None
     return PostcodeDistrict.objects.filter(pk=outward).values_list("latitude", "longitude").first()
 
 
 def _zip(code: str) -> tuple[float, float] | None:
-    import zipcodes
-
     try:
         matches = zipcodes.matching(code)
     except (TypeError, ValueError):

@@ -29,6 +29,12 @@ from places.postcodes import normalise_postcode
 
 BATCH = 5000
 NO_GRID_REFERENCE = 99.999999
+# The National Grid's extent in metres: every British postcode lies within it.
+MAX_EASTING, MAX_NORTHING = 700_000, 1_300_000
+
+
+class PostcodeFileError(ValueError):
+    """The file cannot be read at all (not UTF-8, not CSV, not a zip): nothing is written."""
 
 
 @dataclass
@@ -119,6 +125,10 @@ def _codepoint(name, reader, report, *, start):
         except (IndexError, ValueError):
             report.rejected.append(f"{name} line {line}: unreadable row.")
             continue
+        # Checked before converting: the conversion iterates, and never ends on inf or nan.
+        if not (0 <= easting <= MAX_EASTING and 0 <= northing <= MAX_NORTHING):
+            report.rejected.append(f"{name} line {line}: not a National Grid reference.")
+            continue
         if postcode is None:
             report.rejected.append(f"{name} line {line}: {row[0]!r} is not a postcode.")
             continue
@@ -129,21 +139,34 @@ def _codepoint(name, reader, report, *, start):
         yield postcode, round(lat, 6), round(lon, 6), None, None
 
 
-def _flush(batch: list[Postcode], lsoa_fields: list[str]) -> None:
+def _flush(batch: list[Postcode], lsoa_fields: list[str]) -> int:
+    """Upsert `batch`; how many postcodes that was. A postcode the batch holds twice is
+    written once, as its last row (as a later batch would): PostgreSQL refuses to update
+    one row twice in one statement."""
+    unique = list({p.postcode: p for p in batch}.values())
     # Only the LSOA columns the file carried are written: loading Code-Point Open after
     # ONSPD must not blank the LSOAs ONSPD gave.
     Postcode.objects.bulk_create(
-        batch,
+        unique,
         update_conflicts=True,
         unique_fields=["postcode"],
         update_fields=["outward", "latitude", "longitude", *lsoa_fields],
         batch_size=BATCH,
     )
+    return len(unique)
 
 
 def import_postcodes(path: Path) -> PostcodeReport:
     """Upsert every postcode in `path` (idempotent), then recompute district centroids.
-    Memory stays flat: rows are streamed and written in batches of 5,000."""
+    Memory stays flat: rows are streamed and written in batches of 5,000. A file that cannot
+    be read (not UTF-8, not CSV, a broken zip) raises PostcodeFileError and writes nothing."""
+    try:
+        return _import_postcodes(path)
+    except (UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as exc:
+        raise PostcodeFileError(f"{path.name} cannot be read: {exc}") from None
+
+
+def _import_postcodes(path: Path) -> PostcodeReport:
     report = PostcodeReport()
     batch: list[Postcode] = []
     with transaction.atomic():
@@ -163,12 +186,10 @@ def import_postcodes(path: Path) -> PostcodeReport:
                 )
             )
             if len(batch) >= BATCH:
-                _flush(batch, lsoa_fields)
-                report.imported += len(batch)
+                report.imported += _flush(batch, lsoa_fields)
                 batch = []
         if batch:
-            _flush(batch, lsoa_fields)
-            report.imported += len(batch)
+            report.imported += _flush(batch, lsoa_fields)
         report.districts = rebuild_districts()
     return report
 

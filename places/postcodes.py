@@ -26,6 +26,12 @@ def normalise_postcode(value: str) -> str | None:
     return f"{m.group(1)} {m.group(2)}"
 
 
+def is_district(text: str) -> bool:
+    """Whether `text` (upper case, no spaces) is a postcode district, the outward code:
+    "AV1", "SW1A"."""
+    return _DISTRICT.fullmatch(text) is not None
+
+
 def clean_postcode(value: str) -> str:
     """A UK postcode as typed in its standard form; raises ValueError(INVALID_POSTCODE)
     when it is not one. Forms, API schemas and actions all check postcodes through this."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from directory import hsds_import
+from directory.hsds_import import tuned
 from directory.tests import hsds_data
 
 
@@ -17,12 +17,13 @@ def vendored_hsds_fixtures() -> None:
 
 
 @pytest.fixture(params=["checked whole", "streamed"])
-def writes(request, monkeypatch) -> str:
+def writes(request):
     """Run a test both ways an import writes: the dataset checked whole, then written (as a
     small one is), and streamed to the database while it is read (as a large one is; here
     each record is sent as soon as the next of its table arrives, and a JSON array is
     parsed a service at a time)."""
     if request.param == "streamed":
-        monkeypatch.setattr(hsds_import, "FLUSH_EVERY", 1)
-        monkeypatch.setattr(hsds_import, "PIECE", 1)
-    return request.param
+        with tuned(flush_every=1, piece=1):
+            yield request.param
+    else:
+        yield request.param

@@ -14,9 +14,10 @@ from django.db import DatabaseError, IntegrityError, connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from directory import hsds_import, hsds_write
 from directory import hsds_tables as t
-from directory.hsds_import import ImportFailed, import_hsds
+from directory import hsds_write
+from directory.hsds_import import ImportFailed, checks, import_hsds
+from directory.hsds_import.output import Output, page_cache_of_at_least
 from directory.hsds_write import Loader, _droppable
 from directory.models import Location, Organization, Phone, Service, TaxonomyTerm
 from directory.tests.hsds_data import ARRAY, CSV_OK
@@ -157,7 +158,7 @@ def test_keys_left_unchecked_while_streaming_are_checked_before_commit(tmp_path,
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    monkeypatch.setattr(hsds_import, "_check_references", lambda data: None)  # only the DB's
+    monkeypatch.setattr(checks, "check_references", lambda data: None)  # only the DB's
     with pytest.raises(IntegrityError):
         import_hsds(folder)
     assert not Service.objects.exists() and not Phone.objects.exists()
@@ -231,7 +232,7 @@ def test_stored_ids_are_found_whatever_their_case():
     import_hsds(ARRAY)
     stored = Service.objects.values_list("pk", flat=True)[0]
     asked = {str(stored).upper(), "00000000-0000-4000-8000-000000000000"}
-    assert hsds_import._stored(Service, asked, hsds_import._Output()) == {str(stored).upper()}
+    assert checks.stored_ids(Service, asked, Output()) == {str(stored).upper()}
 
 
 def terms_naming_their_taxonomy_by_id_only(services: list[dict], taxonomy_id=None) -> list:
@@ -286,10 +287,10 @@ def test_a_large_import_has_a_larger_page_cache_and_gives_it_back(tmp_path):
             return cursor.execute("PRAGMA cache_size").fetchone()[0]
 
     before = cache_size()
-    with hsds_import._page_cache_of_at_least(-before + 1024):
+    with page_cache_of_at_least(-before + 1024):
         assert cache_size() == before - 1024
     assert cache_size() == before
-    with hsds_import._page_cache_of_at_least(1024):  # never made smaller
+    with page_cache_of_at_least(1024):  # never made smaller
         assert cache_size() == before
     import_hsds(ARRAY)
     services = json.loads(ARRAY.read_text())

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from directory import hsds_import
-from directory.hsds_import import _all_uuids, _array_span, _is_uuid, _pieces
+from directory.hsds_import.checks import all_uuids, is_uuid
+from directory.hsds_import.dataset import Dataset
+from directory.hsds_import.json_reader import array_span, pieces
 
 uuids = st.uuids().map(str)
 cased = st.tuples(uuids, st.booleans()).map(lambda p: p[0].upper() if p[1] else p[0])
@@ -32,17 +33,17 @@ broken = st.one_of(
 
 @given(st.lists(st.one_of(cased, broken), max_size=30))
 def test_the_batch_check_agrees_with_the_value_check(values):
-    assert _all_uuids(values) == all(map(_is_uuid, values))
+    assert all_uuids(values) == all(map(is_uuid, values))
 
 
 def test_the_batch_check_takes_whole_uuids_only():
     good = str(uuid.uuid4())
-    assert _all_uuids([good, good.upper()])
-    assert _all_uuids([])
-    assert not _all_uuids([good, good[:8] + "x" + good[9:]])  # a letter where a dash goes
-    assert not _all_uuids([good[:35] + "-"])
-    assert not _all_uuids([good, 7])
-    assert not _all_uuids(["é" * 36])
+    assert all_uuids([good, good.upper()])
+    assert all_uuids([])
+    assert not all_uuids([good, good[:8] + "x" + good[9:]])  # a letter where a dash goes
+    assert not all_uuids([good[:35] + "-"])
+    assert not all_uuids([good, 7])
+    assert not all_uuids(["é" * 36])
 
 
 # JSON values whose strings are full of what a cut must not fall inside.
@@ -66,18 +67,13 @@ layouts = st.sampled_from(
 
 
 def read_in_pieces(raw: bytes, size: int, seek: int = 1 << 20) -> list:
-    return list(chain.from_iterable(pieces(raw, size, seek)))
+    return list(chain.from_iterable(in_pieces(raw, size, seek)))
 
 
-def pieces(raw: bytes, size: int, seek: int) -> list[list]:
-    span = _array_span(raw)
+def in_pieces(raw: bytes, size: int, seek: int) -> list[list]:
+    span = array_span(raw)
     assert span is not None
-    kept = hsds_import.PIECE, hsds_import.SEEK
-    hsds_import.PIECE, hsds_import.SEEK = size, seek
-    try:
-        return list(_pieces(raw, *span))
-    finally:
-        hsds_import.PIECE, hsds_import.SEEK = kept
+    return list(pieces(raw, *span, size, seek))
 
 
 @given(st.lists(json_values, max_size=12), layouts, st.integers(0, 64))
@@ -108,8 +104,8 @@ def test_a_broken_array_fails_in_pieces_as_it_does_whole(elements, at, put, size
 def test_an_unmatched_bracket_in_a_string_stops_the_cutting_not_the_reading():
     elements = [{"a": 1}, {"b": "[:"}, {"c": 2}, {"d": 3}]
     raw = orjson.dumps(elements)
-    assert pieces(raw, 1, 1 << 20) == [[{"a": 1}], [{"b": "[:"}, {"c": 2}, {"d": 3}]]
-    assert pieces(raw, 1, 4) == [[{"a": 1}], [{"b": "[:"}, {"c": 2}, {"d": 3}]]
+    assert in_pieces(raw, 1, 1 << 20) == [[{"a": 1}], [{"b": "[:"}, {"c": 2}, {"d": 3}]]
+    assert in_pieces(raw, 1, 4) == [[{"a": 1}], [{"b": "[:"}, {"c": 2}, {"d": 3}]]
 
 
 @pytest.mark.parametrize(
@@ -124,13 +120,13 @@ def test_an_unmatched_bracket_in_a_string_stops_the_cutting_not_the_reading():
     ],
 )
 def test_only_an_array_is_read_in_pieces(raw, span):
-    assert _array_span(raw) == span
+    assert array_span(raw) == span
 
 
 @given(st.lists(st.tuples(st.sampled_from(["phone", "schedule"]), st.integers(0, 30)), max_size=60))
 def test_a_records_place_and_where_it_was_seen_are_found_as_records_arrive(steps):
     # Records are found by id (indexed on demand, as far as needed) only to report them.
-    data = hsds_import._Dataset()
+    data = Dataset()
     for i, (table, n) in enumerate(steps):
         record_id = str(uuid.UUID(int=n))
         data.put(table, {"id": record_id, "n": i}, f"$[{i}]")

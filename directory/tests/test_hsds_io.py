@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from directory import hsds_import
 from directory.hsds_export import export_hsds, services_as_json
-from directory.hsds_import import ImportFailed, import_hsds
+from directory.hsds_import import ImportFailed, import_hsds, tuned
 from directory.models import Attribute, Organization, Phone, Service, TaxonomyTerm
 from directory.tests.hsds_data import ARRAY, CSV_OFFICIAL, CSV_OK, FULL
 
@@ -149,13 +148,13 @@ def test_malformed_json_is_reported_not_raised(tmp_path, content):
     assert exc.value.report.errors[0].startswith("bad.json: not valid JSON (")
 
 
-def test_records_read_before_a_json_fault_are_reported_after_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(hsds_import, "PIECE", 1)  # a service at a time, as a large file is
+def test_records_read_before_a_json_fault_are_reported_after_it(tmp_path):
     services = json.loads(ARRAY.read_text())
     services[0]["name"] = 7
     path = tmp_path / "cut.json"
     path.write_text(json.dumps(services)[:-1] + ", ]")  # a comma before nothing, at the end
-    with pytest.raises(ImportFailed) as exc:
+    # A service at a time, as a large file is read.
+    with pytest.raises(ImportFailed) as exc, tuned(piece=1):
         import_hsds(path)
     first, *rest = exc.value.report.errors
     assert first.startswith("cut.json: not valid JSON (")

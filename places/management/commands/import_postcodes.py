@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from places.importers import import_postcodes
+from places.importers import PostcodeFileError, import_postcodes
 
 
 class Command(BaseCommand):
@@ -18,7 +18,10 @@ class Command(BaseCommand):
         source = Path(path)
         if not source.exists():
             raise CommandError(f"No such file: {path}")
-        report = import_postcodes(source)
+        try:
+            report = import_postcodes(source)
+        except PostcodeFileError as exc:
+            raise CommandError(f"{exc} Nothing was imported.") from None
         for problem in report.rejected[:50]:
             self.stderr.write(problem)
         if report.rejected_count > 50:
