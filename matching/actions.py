@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -12,7 +13,7 @@ from audit.actions import record_event
 from directory.models import Service
 from matching.adapters import docs_for_services
 from matching.embedding import get_encoder
-from matching.models import IndexChange, ServiceEmbedding, SuggestionFeedback
+from matching.models import IndexChange, NeedEmbedding, ServiceEmbedding, SuggestionFeedback
 from socialrx.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,49 @@ def _embed_stale(docs, encoder) -> int:
                 },
             )
     return len(stale)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def store_case_need_vectors(case, *, encoder=None) -> int:
+    """Embed the needs of `case` (matching.profiles.needs_for_case) that have no stored
+    vector, and delete the vectors of texts that are no longer among its needs. Returns how
+    many were embedded. Called once the case's referral, conversation or goals are saved
+    (matching.signals), so showing suggestions reads the vectors instead of computing them.
+
+    Derived data of the case's own needs, deleted with the case; it records no audit event
+    (nothing a person reads or changes). Without the model package it does nothing.
+    """
+    from matching.profiles import needs_for_case
+
+    encoder = encoder if encoder is not None else get_encoder()
+    if encoder is None:
+        return 0
+    texts = list(dict.fromkeys(n.text for n in needs_for_case(case, case.conversations.first())))
+    wanted = {text_hash(t): t for t in texts}
+    mine = NeedEmbedding.objects.filter(case=case, model_name=encoder.name)
+    mine.exclude(text_hash__in=list(wanted)).delete()
+    have = set(mine.values_list("text_hash", flat=True))
+    missing = [(h, t) for h, t in wanted.items() if h not in have]
+    if missing:
+        vectors = encoder.encode([t for _, t in missing])
+        NeedEmbedding.objects.bulk_create(
+            [
+                NeedEmbedding(
+                    case=case,
+                    area_id=case.area_id,
+                    model_name=encoder.name,
+                    text_hash=h,
+                    vector=np.asarray(v, dtype="<f4").tobytes(),
+                )
+                for (h, _), v in zip(missing, vectors, strict=True)
+            ],
+            ignore_conflicts=True,  # a concurrent save of the same case stored it first
+        )
+    return len(missing)
 
 
 @transaction.atomic

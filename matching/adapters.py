@@ -1,8 +1,10 @@
 """The one adapter from the directory's Django models to the ranker's ServiceDoc.
 
 The directory's HSDS models grow over time (taxonomy, schedules, cost options, eligibility,
-service areas, languages, accessibility); this module reads each part only when the model
-has it, so matching keeps working while they land.
+service areas, languages, accessibility); this module is the one place that reads them
+into matching's documents. Every one of those models exists now: the checks that a field or
+model is there (`_has`, `_model`) are left from when they were being added, and can go
+(TODO(#19), with the engine rework).
 """
 
 from __future__ import annotations

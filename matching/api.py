@@ -20,6 +20,7 @@ router = Router(tags=["matching"])
 def suggestions(request, payload: SuggestionRequest):
     """Ranked, explained service suggestions for a plain query or for a person's profile."""
     user = request.user
+    case = None
     if not has_permission(user, Permission.VIEW_DIRECTORY):
         raise PermissionDenied("You do not have access to the directory.")
     if payload.person_id is not None:
@@ -37,5 +38,7 @@ def suggestions(request, payload: SuggestionRequest):
             sex=payload.sex,
             professional=sees_professional_listings(user),
         )
-    found = suggestions_for(profile, limit=payload.limit, include_excluded=payload.include_excluded)
+    found = suggestions_for(
+        profile, limit=payload.limit, include_excluded=payload.include_excluded, case=case
+    )
     return as_json(found)

@@ -93,6 +93,7 @@ class Need:
 
     text: str
     label: str  # as it reads after "matches ...", e.g. "your interest in gardening"
+    kind: str = ""  # a referral reason code ("loneliness") when the need is one; else ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ class Profile:
     professional: bool = True  # staff also see professionals-only listings
     stale_after_days: int = 365  # not verified for longer than this: left out as stale
     exclude_ids: frozenset[str] = field(default_factory=frozenset)  # e.g. already in the plan
+    # The team's "not what they want" feedback: (service id, need kind, times marked), read
+    # by the engine's feedback sink (scoring.feedback_sink); builders fill it for a case.
+    not_wanted: frozenset[tuple[str, str, int]] = frozenset()
     today: dt.date | None = None
 
     @property
@@ -134,16 +138,16 @@ class Profile:
 
 
 SPLIT_MODES = ("whole", "pieces", "whole+pieces")
-DEFAULT_SPLIT = "whole"  # chosen by 2-fold cross-validation (docs/benchmarks.md)
+DEFAULT_SPLIT = "whole+pieces"  # each need said in one breath is served (ADR 0019)
 
 
 def needs_from_text(text: str, split: str = DEFAULT_SPLIT) -> tuple[Need, ...]:
     """Read free text as needs. Sentences (new lines, semicolons, full stops) are always
     separate needs. Within a sentence, "and", "but" and "also" may join two needs ("I feel
     lonely and I'm in debt"): `pieces` splits there when each side keeps a word of
-    substance, `whole` never does (the default: cross-validation on the held-out-taxonomy
-    task preferred it on both folds), `whole+pieces` keeps the sentence and adds its
-    pieces."""
+    substance, `whole` never does, `whole+pieces` keeps the sentence and adds its pieces
+    (the default since issue #17: "lonely and in debt and likes singing" is four needs, so
+    each gets its own best service; ADR 0019 gives what it costs in NDCG@10)."""
     from matching.text import words
 
     needs: list[Need] = []

@@ -17,8 +17,9 @@ from matching import scoring
 from matching.blas import one_thread
 from matching.constraints import Exclusion, violations
 from matching.documents import Profile, ServiceDoc
-from matching.index import MatchingIndex
+from matching.index import ANN_FROM, MatchingIndex
 from matching.text import query_terms, terms
+from matching.vector_cache import encode_cached
 
 DEFAULT_REACH_KM = 50.0  # with a place but no radius: look this far first (see _candidates)
 EXCLUDED_LIMIT = 20
@@ -35,7 +36,7 @@ class Suggestions:
 def _need_vectors(profile: Profile, encoder) -> np.ndarray | None:
     if encoder is None or not profile.needs:
         return None
-    return encoder.encode([n.text for n in profile.needs])
+    return encode_cached(encoder, [n.text for n in profile.needs])
 
 
 def _candidates(index: MatchingIndex, profile: Profile, wide: bool, everywhere: bool):
@@ -74,6 +75,7 @@ def _suggest(
     today: dt.date | None = None,
     need_vectors: np.ndarray | None = None,
     everywhere: bool = False,
+    exact: bool = False,
 ) -> Suggestions:
     today = today or profile.today or dt.date.today()  # noqa: DTZ011 - a calendar date is enough
     if need_vectors is None:
@@ -82,7 +84,9 @@ def _suggest(
     rows, km = _candidates(index, profile, include_excluded, everywhere)
     reached = profile.has_location and profile.radius_km is None and not everywhere
     if reached and len(rows) < limit:
-        return _widen(index, profile, encoder, limit, include_excluded, today, need_vectors)
+        return _widen(index, profile, encoder, limit, include_excluded, today, need_vectors, exact)
+    if semantic_on and not exact and len(rows) >= ANN_FROM:
+        rows, km = _nearest_only(index, rows, km, need_vectors)
     if len(rows) == 0:
         mode = "semantic+lexical" if semantic_on else "lexical"
         return Suggestions([], [] if include_excluded else None, mode, 0)
@@ -94,8 +98,11 @@ def _suggest(
     w_sem, w_lex = scoring.WEIGHTS["semantic"], scoring.WEIGHTS["lexical"]
     has_vec = index.has_vectors(rows) if semantic_on else np.zeros(len(rows), bool)
     cos = np.zeros((len(rows), max(1, n_needs)), dtype=np.float32)
-    if semantic_on:
-        cos[:, :n_needs] = index.similarities(rows, need_vectors)
+    raw = cos
+    if semantic_on:  # gate on the need as said (raw), rank by the expanded need (cos)
+        raw = np.zeros_like(cos)
+        raw[:, :n_needs] = index.similarities(rows, need_vectors)
+        cos[:, :n_needs] = _expanded(index, rows, has_vec, raw[:, :n_needs], need_vectors)
     lex = np.zeros_like(cos)
     need_terms = [query_terms(n.text) for n in profile.needs]
     for j, q in enumerate(need_terms):
@@ -109,15 +116,20 @@ def _suggest(
     # Real relevance to a need (scoring.RELEVANT_*): the meaning signal decides when
     # the service has an embedding; words decide only when it has none. Words then add to
     # a relevant need's score but never make a need relevant on their own.
-    best_cos = cos[has_vec].max(axis=0) if has_vec.any() else np.zeros(cos.shape[1])
-    about = (cos >= scoring.RELEVANT_COSINE) & (cos >= scoring.RELEVANT_SHARE * best_cos)
+    best_cos = raw[has_vec].max(axis=0) if has_vec.any() else np.zeros(cos.shape[1])
+    about = (raw >= scoring.RELEVANT_COSINE) & (raw >= scoring.RELEVANT_SHARE * best_cos)
     real = np.where(has_vec[:, None], about, lex >= scoring.RELEVANT_WORDS)
     if n_needs:
         real[:, n_needs:] = False
     lex_weight = np.where(has_vec, w_lex, w_lex + w_sem)[:, None]
-    relevance = np.where(real, w_sem * sem_value + lex_weight * lex, 0.0)
+    relevance = w_sem * sem_value + lex_weight * lex
+    sinks = _feedback_sinks(index, rows, profile, relevance.shape)
+    if sinks is not None:  # the team's feedback: only ever lowers, and only relevant pairs
+        relevance = relevance - sinks
+    relevance = np.where(real, relevance, -np.inf)
     best_need = relevance.argmax(axis=1)
     best_rel = relevance[np.arange(len(rows)), best_need]
+    best_rel = np.where(np.isfinite(best_rel), best_rel, 0.0)
 
     # Coarse practical signals (vectorised) for a first cut.
     cols = index.prelim(rows, today, stale_after_days=profile.stale_after_days)
@@ -187,12 +199,52 @@ def _suggest(
             if reasons:
                 excluded.append((doc, reasons))
     if reached and len(picked) < limit:
-        return _widen(index, profile, encoder, limit, include_excluded, today, need_vectors)
+        return _widen(index, profile, encoder, limit, include_excluded, today, need_vectors, exact)
     mode = "semantic+lexical" if semantic_on else "lexical"
     return Suggestions(picked, excluded if include_excluded else None, mode, int(ok.sum()))
 
 
-def _widen(index, profile, encoder, limit, include_excluded, today, need_vectors):
+def _expanded(index, rows, has_vec, cos: np.ndarray, need_vectors: np.ndarray) -> np.ndarray:
+    """Cosines with each need moved towards the services nearest it (pseudo-relevance
+    feedback, scoring.EXPAND_*): q' = q + EXPAND_WEIGHT × mean of the EXPAND_TOP best
+    candidates' vectors, renormalised. A need in a person's words ("kicking a ball about")
+    borrows the directory's own wording of what it is about from the services that match
+    it best, so services phrased that way rank together."""
+    if scoring.EXPAND_WEIGHT <= 0 or scoring.EXPAND_TOP <= 0:
+        return cos
+    embedded = np.flatnonzero(has_vec)
+    k = min(scoring.EXPAND_TOP, len(embedded))
+    if k == 0:
+        return cos
+    top = np.argpartition(-cos[embedded], k - 1, axis=0)[:k]  # (k × needs) positions
+    # Only neighbours that are themselves about the need (the relevance share) count: in a
+    # small directory the third nearest may be about something else.
+    near = cos[embedded[top], np.arange(cos.shape[1])]  # k × needs
+    best = near.max(axis=0)
+    use = ((near >= scoring.RELEVANT_SHARE * best) | (near >= best)).astype(np.float32)
+    vectors = index.vectors(rows[embedded[top]])  # k × needs × dims
+    centroids = (vectors * use[:, :, None]).sum(axis=0) / use.sum(axis=0)[:, None]
+    moved = need_vectors + scoring.EXPAND_WEIGHT * centroids
+    moved /= np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-9)
+    return index.similarities(rows, moved.astype(np.float32))
+
+
+def _nearest_only(index: MatchingIndex, rows: np.ndarray, km: np.ndarray, need_vectors):
+    """A scan of most of a large directory: keep only the rows the HNSW graph finds among
+    the ANN_COUNT nearest to some need, and those with no embedding yet (ranked by words).
+    A service further than that from every need is taken to be out of reach of the top ten
+    (how often that holds at 250,000 services is still open: docs/benchmarks.md#matching)."""
+    near = index.nearest_rows(need_vectors)
+    if near is None:
+        return rows, km
+    mask = np.zeros(index.rows, dtype=bool)
+    mask[near] = True
+    mask[index.rows_without_vectors()] = True
+    keep = mask[rows]
+    return rows[keep], km[keep]
+
+
+def _widen(index, profile, encoder, limit, include_excluded, today, need_vectors, exact):
     """Too few within DEFAULT_REACH_KM: look everywhere (distance decay still applies)."""
     return _suggest(
         index,
@@ -203,7 +255,29 @@ def _widen(index, profile, encoder, limit, include_excluded, today, need_vectors
         today=today,
         need_vectors=need_vectors,
         everywhere=True,
+        exact=exact,
     )
+
+
+def _feedback_sinks(index: MatchingIndex, rows: np.ndarray, profile: Profile, shape):
+    """(rows × needs) of what the team's "not what they want" feedback takes off each
+    service's relevance to each need of the same kind (scoring.feedback_sink); None if none."""
+    kinds = {}
+    for j, need in enumerate(profile.needs):
+        if need.kind:
+            kinds.setdefault(need.kind, []).append(j)
+    marks = [(sid, k, n) for sid, k, n in profile.not_wanted if k in kinds]
+    if not marks:
+        return None
+    sinks = np.zeros(shape, dtype=np.float32)
+    for sid, kind, times in marks:
+        row = index.row_of.get(sid)
+        sink = scoring.feedback_sink(times)
+        if row is None or not sink:
+            continue
+        for i in np.flatnonzero(rows == row):
+            sinks[i, kinds[kind]] = sink
+    return sinks
 
 
 def _headroom(index: MatchingIndex, profile: Profile) -> float:
@@ -242,6 +316,11 @@ def _score(index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_
         completion=index.completion.get(doc.id),
     )
     item.extras["row"] = int(rows[i])
+    kind = profile.needs[j].kind if j is not None else ""
+    times = next((n for sid, k, n in profile.not_wanted if sid == doc.id and k == kind), 0)
+    if kind and scoring.feedback_sink(times):
+        item.penalty += scoring.feedback_sink(times)
+        item.caveats.append(f"your team marked it “not what they want” {times} times for this")
     return item
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from directory.rules import is_listed_for
+from matching.ann import NearestRows
 from matching.documents import ServiceDoc
 from matching.text import terms
 from places.geo import EARTH_RADIUS_KM, haversine_km_array
@@ -23,9 +24,8 @@ from places.geo import EARTH_RADIUS_KM, haversine_km_array
 BM25_K1, BM25_B = 1.2, 0.75
 _NO_MIN_AGE, _NO_MAX_AGE = -1, 10_000
 _COMPACT_AFTER = 2_000  # overlay rows before the postings are rebuilt
-SHORTLIST_FROM = 50_000  # candidate rows above which the semantic scan is two-stage
-SHORTLIST = 3_000  # rows given exact cosines after the reduced scan
-REDUCED_DIMENSIONS = 64
+ANN_FROM = 50_000  # embedded services from which whole-directory scans use the HNSW graph
+ANN_COUNT = 1_000  # rows the graph hands over per need (then scored exactly)
 
 
 class _Grow:
@@ -75,9 +75,7 @@ class MatchingIndex:
         self._overridden = _Grow(np.bool_)
         self._overlay: dict[int, dict[int, int]] = {}
         self._row_terms: dict[int, dict[int, int]] = {}  # overlay rows' terms, to undo them
-        self._basis: np.ndarray | None = None  # PCA projection, fitted on first large scan
-        self._basis_rows = 0
-        self._reduced = _Grow(np.float32, REDUCED_DIMENSIONS)
+        self._ann: NearestRows | None = None  # built once ANN_FROM services are embedded
         self._points_dirty = True
         self._pt_lat = self._pt_lon = np.zeros(0)
         self._pt_row = np.zeros(0, dtype=np.int32)
@@ -96,7 +94,7 @@ class MatchingIndex:
         cols += [self._min_age, self._max_age, self._free, self._waiting, self._verified]
         total = sum(c.data.nbytes for c in cols + [self._doc_len, self._overridden])
         total += self._base_ptr.nbytes + self._base_rows.nbytes + self._base_tf.nbytes
-        total += self._reduced.data.nbytes
+        total += self._ann.nbytes() if self._ann is not None else 0
         return total + self._pt_lat.nbytes + self._pt_lon.nbytes + self._pt_row.nbytes
 
     # --- building -----------------------------------------------------------------------
@@ -118,9 +116,11 @@ class MatchingIndex:
             self._emb.data[row] = vector
         else:
             self._emb.data[row] = 0.0
-        if self._basis is not None:
-            self._reduced.ensure(row + 1)
-            self._reduced.data[row] = self._emb.data[row] @ self._basis
+        if self._ann is not None:  # one row at a time: an edit, not a bulk build
+            if vector is not None:
+                self._ann.add(np.array([row]), self._emb.data[row : row + 1], threads=1)
+            else:
+                self._ann.remove(np.array([row]))
         self._has_emb.data[row] = vector is not None
         self._alive.data[row] = True
         self._open.data[row] = doc.status == "active" and doc.capacity != "full"
@@ -155,7 +155,19 @@ class MatchingIndex:
             tfs.append(np.fromiter(counts.values(), np.float32, len(counts)))
             index._df.update(ids.tolist())
         index._build_csr(term_ids, tfs)
+        index._build_ann()
         return index
+
+    def _build_ann(self) -> None:
+        """Build the HNSW graph (every core) once ANN_FROM services have an embedding."""
+        have = np.flatnonzero(self._has_emb.data[: self.rows] & self._alive.data[: self.rows])
+        if self._ann is not None or len(have) < ANN_FROM:
+            return
+        ann = NearestRows(self.dimensions)
+        for start in range(0, len(have), 50_000):
+            chunk = have[start : start + 50_000]
+            ann.add(chunk, self._emb.data[chunk])
+        self._ann = ann
 
     def _build_csr(self, term_ids: list[np.ndarray], tfs: list[np.ndarray]) -> None:
         n_terms = len(self._vocab)
@@ -239,6 +251,8 @@ class MatchingIndex:
         self._doc_len.data[row] = 0
         self._alive.data[row] = False
         self.docs[row] = None
+        if self._ann is not None:
+            self._ann.remove(np.array([row]))
         self._free_rows.append(row)
         self._points_dirty = True
 
@@ -253,42 +267,23 @@ class MatchingIndex:
         return self._emb.data[rows]
 
     def similarities(self, rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
-        """Cosine of each of `rows` with each query vector (rows are unit length).
+        """Exact cosine of each of `rows` with each query vector (rows are unit length).
+        Callers scanning the whole of a large directory narrow `rows` first (nearest_rows)."""
+        return self._emb.data[rows] @ queries.T
 
-        Past SHORTLIST_FROM rows a full scan costs more memory bandwidth than a request can
-        afford (384 MB at 250,000 services), so the scan uses a 64-dimension projection
-        (PCA of the stored vectors) and only the best SHORTLIST rows for each query get exact
-        cosines.
-        The rest keep the estimate; they are far from the top, so they rank no item.
-        """
-        if len(rows) < SHORTLIST_FROM:
-            return self._emb.data[rows] @ queries.T
-        basis = self._projection()
-        if len(rows) > self.rows // 4:  # most of the index: scan in place, no row copy
-            estimate = (self._reduced.data[: self.rows] @ (queries @ basis).T)[rows]
-        else:
-            estimate = self._reduced.data[rows] @ (queries @ basis).T
-        k = min(SHORTLIST, len(rows))
-        top = np.unique(np.argpartition(-estimate, k - 1, axis=0)[:k].ravel())
-        estimate[top] = self._emb.data[rows[top]] @ queries.T
-        return estimate
+    def nearest_rows(self, queries: np.ndarray, count: int = ANN_COUNT) -> np.ndarray | None:
+        """Rows among the `count` nearest (approximately, by the HNSW graph) to any of the
+        query vectors; None when the directory is too small to need the graph. Builds the
+        graph if the directory has grown past ANN_FROM since the index was built."""
+        if self._ann is None:
+            self._build_ann()
+        if self._ann is None:
+            return None
+        return self._ann.nearest(queries, count)
 
-    def _projection(self) -> np.ndarray:
-        """The PCA basis of the stored vectors (fitted on a sample, refitted as the index
-        doubles), with every row's reduced vector kept in step."""
-        if self._basis is None or self.rows > 2 * self._basis_rows:
-            have = np.flatnonzero(self._has_emb.data[: self.rows])
-            rng = np.random.default_rng(0)
-            sample = have if len(have) <= 20_000 else rng.choice(have, 20_000, replace=False)
-            _, _, vt = np.linalg.svd(self._emb.data[sample], full_matrices=False)
-            self._basis = np.ascontiguousarray(vt[:REDUCED_DIMENSIONS].T)
-            self._basis_rows = self.rows
-            self._reduced = _Grow(np.float32, REDUCED_DIMENSIONS)
-            self._reduced.ensure(self.rows)
-            for start in range(0, self.rows, 50_000):
-                block = self._emb.data[start : min(self.rows, start + 50_000)]
-                self._reduced.data[start : start + len(block)] = block @ self._basis
-        return self._basis
+    def rows_without_vectors(self) -> np.ndarray:
+        n = self.rows
+        return np.flatnonzero(self._alive.data[:n] & ~self._has_emb.data[:n])
 
     def has_vectors(self, rows: np.ndarray) -> np.ndarray:
         return self._has_emb.data[rows]

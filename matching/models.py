@@ -38,6 +38,31 @@ class ServiceEmbedding(models.Model):
         return np.frombuffer(bytes(self.vector), dtype="<f4")
 
 
+class NeedEmbedding(models.Model):
+    """The embedding of one of a case's needs (a referral reason, an interest, what matters,
+    a goal), stored when the need is saved, so showing suggestions reads it instead of
+    running the model on the request. Keyed by the SHA-256 of the need's text (the text is
+    not stored again here); deleted with the case, and replaced when the needs change."""
+
+    area = models.ForeignKey("accounts.Area", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="+")
+    model_name = models.CharField(max_length=64)
+    text_hash = models.CharField(max_length=64)
+    vector = models.BinaryField(help_text="float32, little-endian, L2-normalised.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "case", "model_name", "text_hash"],
+                name="one_need_embedding_per_text",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} embedding of a need of case {self.case_id}"
+
+
 class IndexChange(models.Model):
     """One service changed (or was deleted). Each process's index applies the changes after
     the last one it saw, so every web worker stays current without a restart. The service

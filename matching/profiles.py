@@ -11,6 +11,7 @@ from casework import rules as casework_rules
 from directory.access import stale_after_days
 from matching.documents import TIMES_OF_DAY, WEEKDAYS, Need, Profile, access_tags, needs_from_text
 from matching.geo import locate_postcode
+from matching.queries import not_wanted_by_team
 from referrals.reasons import reason_label
 from socialrx.errors import DomainError
 
@@ -29,7 +30,11 @@ def _short(text: str, limit: int = 60) -> str:
 
 def needs_for_case(case, conversation) -> tuple[Need, ...]:
     needs = [
-        Need(text=reason_label(code), label=f"the referral for {reason_label(code).lower()}")
+        Need(
+            text=reason_label(code),
+            label=f"the referral for {reason_label(code).lower()}",
+            kind=code,
+        )
         for code in case.referral.reasons
     ]
     if conversation is not None:
@@ -89,6 +94,7 @@ def profile_for_case(case, *, radius_km: float | None = None, today=None) -> Pro
         professional=True,  # only case workers, who are staff, work a case
         stale_after_days=stale_after_days(),
         exclude_ids=frozenset(str(s) for s in in_plan),
+        not_wanted=not_wanted_by_team(case.area_id, case.team_id, case.referral.reasons),
         today=today,
     )
 

@@ -177,7 +177,61 @@ def directory_changed(sender, instance, **kwargs) -> None:
     services_changed(ids)
 
 
+# Case records that hold a person's needs (matching.profiles.needs_for_case): saving one
+# stores the embeddings of that case's needs once the transaction commits, one task per
+# transaction, so showing suggestions reads them instead of running the model.
+NEED_SOURCES = {"casework.Case", "casework.Conversation", "casework.Goal", "referrals.Referral"}
+
+
+def _case_ids_of(instance) -> set[str]:
+    label = instance._meta.label
+    if label == "casework.Case":
+        return {str(instance.pk)}
+    if label == "referrals.Referral":
+        from casework.models import Case
+
+        return {
+            str(pk) for pk in Case.objects.filter(referral=instance).values_list("pk", flat=True)
+        }
+    return {str(instance.case_id)} if getattr(instance, "case_id", None) else set()
+
+
+class _NeedBatch:
+    def __init__(self) -> None:
+        self.case_ids: set[str] = set()
+        self.flushed = False
+
+    def flush(self) -> None:
+        if self.flushed or not self.case_ids:
+            return
+        self.flushed = True
+        from matching.tasks import embed_case_needs_task
+
+        embed_case_needs_task.enqueue(sorted(self.case_ids))
+
+
+def needs_saved(sender, instance, **kwargs) -> None:
+    if sender._meta.label not in NEED_SOURCES or kwargs.get("raw"):
+        return
+    from matching.embedding import get_encoder
+
+    if get_encoder() is None:
+        return
+    ids = _case_ids_of(instance)
+    if not ids:
+        return
+    batch = getattr(_pending, "needs", None)
+    waiting = transaction.get_connection().run_on_commit
+    if batch is None or batch.flushed or not any(f == batch.flush for _, f, _ in waiting):
+        batch = _pending.needs = _NeedBatch()
+        batch.case_ids |= ids
+        transaction.on_commit(batch.flush)
+    else:
+        batch.case_ids |= ids
+
+
 def connect() -> None:
+    post_save.connect(needs_saved, dispatch_uid="matching.needs_saved")
     post_save.connect(directory_changed, dispatch_uid="matching.directory_saved")
     post_delete.connect(directory_changed, dispatch_uid="matching.directory_deleted")
     records_changed.connect(directory_written_in_bulk, dispatch_uid="matching.directory_bulk")

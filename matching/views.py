@@ -28,7 +28,9 @@ def _case(request, case_id, *, for_change=False):
 
 
 def _panel(request, case, *, status=200, form=None, form_service=None):
-    found = suggestions_for(profile_for_case(case), limit=PANEL_LIMIT, include_excluded=True)
+    found = suggestions_for(
+        profile_for_case(case), limit=PANEL_LIMIT, include_excluded=True, case=case
+    )
     context = {
         "case": case,
         "found": found,

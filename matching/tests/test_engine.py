@@ -238,7 +238,8 @@ def test_free_text_splits_into_needs_on_sentences_and_joined_needs():
         "I'm in debt",
     ]
     assert len(needs_from_text("I feel lonely and I'm in debt", "whole+pieces")) == 3
-    assert len(needs_from_text("I feel lonely and I'm in debt")) == 1
+    assert len(needs_from_text("I feel lonely and I'm in debt", "whole")) == 1
+    assert len(needs_from_text("I feel lonely and I'm in debt")) == 3  # the default
 
 
 def test_with_a_place_but_no_radius_far_services_are_found_when_nothing_is_near():

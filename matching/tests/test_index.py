@@ -124,25 +124,49 @@ def test_distances_to_every_row_take_each_services_nearest_place():
     assert np.isnan(km[index.row_of[none.id]])
 
 
-def test_large_scans_use_a_projection_but_keep_the_exact_best_rows(monkeypatch):
+def _clustered(n, seed=5):
+    rng = np.random.default_rng(seed)
+    # Like sentence embeddings, the vectors live near a low-dimensional subspace.
+    latent = rng.normal(size=(n, 24)) @ rng.normal(size=(24, 384))
+    vectors = (latent + 0.3 * rng.normal(size=(n, 384))).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True), rng
+
+
+def test_a_large_directory_gets_a_graph_that_finds_the_exact_best_rows(monkeypatch):
     import matching.index as index_module
 
-    rng = np.random.default_rng(5)
-    # Like sentence embeddings, the vectors live near a low-dimensional subspace.
-    latent = rng.normal(size=(600, 24)) @ rng.normal(size=(24, 384))
-    vectors = (latent + 0.3 * rng.normal(size=(600, 384))).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    monkeypatch.setattr(index_module, "ANN_FROM", 100)
+    vectors, rng = _clustered(600)
     index = MatchingIndex.build([(make_doc(), v) for v in vectors])
-    monkeypatch.setattr(index_module, "SHORTLIST_FROM", 100)
-    monkeypatch.setattr(index_module, "SHORTLIST", 60)
     query = vectors[:2] + 0.05 * rng.normal(size=(2, 384)).astype(np.float32)
-    rows = index.alive_rows()
-    two_stage = index.similarities(rows, query)
+    near = index.nearest_rows(query, 60)
     exact = vectors @ query.T
     for j in range(2):
-        best = np.argsort(-exact[:, j])[:10]
-        assert list(np.argsort(-two_stage[:, j])[:10]) == list(best)
-        assert np.allclose(two_stage[best, j], exact[best, j], atol=1e-5)
-    # an edit after the projection exists is projected too
-    index.upsert(make_doc(id=index.doc(0).id), vectors[1])
-    assert np.allclose(index._reduced.data[0], vectors[1] @ index._basis, atol=1e-5)
+        assert set(np.argsort(-exact[:, j])[:10]) <= set(near)
+    # cosines are always exact, whichever rows are read
+    assert np.allclose(index.similarities(near, query), exact[near], atol=1e-6)
+
+
+def test_a_small_directory_has_no_graph():
+    vectors, _ = _clustered(50)
+    index = MatchingIndex.build([(make_doc(), v) for v in vectors])
+    assert index.nearest_rows(vectors[:1]) is None
+
+
+def test_the_graph_follows_edits_and_removals(monkeypatch):
+    import matching.index as index_module
+
+    monkeypatch.setattr(index_module, "ANN_FROM", 100)
+    vectors, _ = _clustered(300)
+    docs = [make_doc() for _ in vectors]
+    index = MatchingIndex.build(zip(docs, vectors, strict=True))
+    row = index.row_of[docs[0].id]
+    assert row in index.nearest_rows(vectors[:1], 5)
+    index.upsert(docs[0], vectors[7])  # its text changed: it now sits where row 7 does
+    assert row in index.nearest_rows(vectors[7:8], 5)
+    index.remove(docs[0].id)
+    assert row not in index.nearest_rows(vectors[7:8], 20)
+    new = make_doc()
+    index.upsert(new, None)  # not embedded yet: not in the graph, found by words
+    assert index.row_of[new.id] in index.rows_without_vectors()
+    assert index.row_of[new.id] not in index.nearest_rows(vectors[:3], 300)

@@ -1,6 +1,8 @@
 """Issue #17: relevance decides what is suggested; words are weighed by how informative
 they are here; nearness and price only reorder. The demo's failures, on a small directory."""
 
+import re
+
 import pytest
 
 from matching import embedding, scoring
@@ -8,7 +10,7 @@ from matching.documents import needs_from_text
 from matching.engine import suggest
 from matching.index import MatchingIndex
 from matching.tests.builders import ASHFORD, TODAY, make_doc, make_profile
-from matching.text import query_terms, words
+from matching.text import STOP_WORDS, query_terms, words
 
 LAT, LON = ASHFORD
 needs_model = pytest.mark.skipif(embedding.model_dir() is None, reason="model not installed")
@@ -186,3 +188,57 @@ def test_the_relevance_rule_is_what_keeps_irrelevant_services_out(monkeypatch):
     assert names(ask(index, "walking", None)) == ["Walking group"]
     monkeypatch.setattr(scoring, "RELEVANT_WORDS", 0.0)
     assert "Choir" in names(ask(index, "walking", None))
+
+
+FIXTURE = [
+    *DEMO,
+    make_doc(
+        name="Befriending scheme",
+        description="A volunteer visits or phones you every week for a chat, if you feel lonely.",
+    ),
+    make_doc(name="Allotment society", description="Grow your own vegetables on a shared plot."),
+    make_doc(name="Benefits check", description="We check you get every benefit you are owed."),
+    make_doc(name="Swimming for over-50s", description="Gentle lengths at the leisure centre."),
+]
+
+
+@needs_model
+def test_lonely_in_debt_and_likes_singing_finds_all_three_in_the_top_five(encoder):
+    found = ask(build(FIXTURE, encoder), "lonely and in debt and likes singing", encoder)
+    top = names(found)[:5]
+    assert "Debt advice" in top
+    assert "Community choir" in top
+    assert {"Befriending scheme", "Friendship club"} & set(top)
+
+
+def quoted_words(explanation):
+    return re.findall(r"“([^”]+)”", explanation)
+
+
+@needs_model
+def test_no_explanation_ever_quotes_a_stop_word(encoder):
+    index = build(FIXTURE, encoder)
+    asked = [
+        "wants to meet new people and have something to do",
+        "he needs help with his money, it is a lot of time",
+        "would like to get out and about more, any day of the week",
+        "lonely and in debt and likes singing",
+    ]
+    for text in asked:
+        for item in ask(index, text, encoder).results:
+            for signal in item.explained():
+                if signal.name == "lexical":
+                    assert not set(quoted_words(signal.text)) & STOP_WORDS, signal.text
+
+
+@needs_model
+def test_a_service_linked_to_the_need_only_by_a_common_word_is_not_suggested(encoder):
+    # "support" is in every service here; the need is about debt.
+    docs = [
+        make_doc(name=f"Support group {i}", description=f"Support for carers, meeting {i}")
+        for i in range(12)
+    ]
+    docs.append(make_doc(name="Money advice", description="Support with debt and bills"))
+    found = ask(build(docs, encoder), "support with my debts", encoder)
+    assert names(found)[0] == "Money advice"
+    assert not [n for n in names(found) if n.startswith("Support group")]

@@ -24,8 +24,8 @@ def signal(item, name):
 def test_semantic_signal_rises_with_cosine_and_names_the_need():
     low, high = scoring.semantic_signal(0.3, "“x”"), scoring.semantic_signal(0.5, "“x”")
     assert 0 < low.value < high.value <= 1
-    assert scoring.semantic_signal(0.05, "n").value == 0
-    assert scoring.semantic_signal(0.9, "n").value == 1
+    assert scoring.semantic_signal(scoring.SEMANTIC_FLOOR - 0.05, "n").value == 0
+    assert scoring.semantic_signal(scoring.SEMANTIC_CEILING, "n").value == 1
     assert high.text == "matches “x”"
 
 

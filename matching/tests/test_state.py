@@ -3,13 +3,14 @@ applies on its next request, and queue re-embedding; a request never embeds a se
 
 import io
 import json
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from directory import hsds_import
+from directory.hsds_import import tuned
 from directory.models import Service
 from directory.tests.factories import LocationFactory, ServiceFactory
 from directory.tests.hsds_data import ARRAY, CSV_OK
@@ -164,17 +165,14 @@ def test_a_suggestions_request_never_embeds_a_service(api_client, worker, monkey
 
 
 @pytest.mark.parametrize("directory", ["empty", "with a service", "with a service, large import"])
-def test_an_import_shows_up_in_suggestions_without_a_restart(
-    api_client, worker, directory, monkeypatch
-):
+def test_an_import_shows_up_in_suggestions_without_a_restart(api_client, worker, directory):
     """A first import, and a later one: small (it names the services it changed) or large
     (it says any may have changed, and every index is built again)."""
     if directory != "empty":
         ServiceFactory(name="Knitting circle", description="Knit and natter")
-    if directory.endswith("large import"):
-        monkeypatch.setattr(hsds_import, "LIST_CHANGES_UP_TO", 0)
     assert suggested(api_client, worker, "counselling") == []  # the index is built now
-    import_hsds(ARRAY)
+    with tuned(list_changes_up_to=0) if directory.endswith("large import") else nullcontext():
+        import_hsds(ARRAY)
     found = {r["id"] for r in suggested(api_client, worker, "counselling")}
     # The evening clinic is temporarily closed.
     assert found == {i for i, name in IMPORTED.items() if "Evening" not in name}
