@@ -34,7 +34,10 @@ from django.utils import timezone
 from casework.models import Case, Connection, Contact
 from directory.models import Attribute
 from directory.taxonomy import definition
+from insight import population
 from insight.access import Scope, teams_in
+from insight.equity_change import imd_decile_of
+from insight.models import PopulationCount
 from insight.suppression import SUPPRESSED, is_small, suppress
 from people.models import Person
 from referrals.models import Referral
@@ -414,8 +417,11 @@ def age_band_labels() -> list[str]:
     ]
 
 
-def reach_by_age_and_sex(f: Filters, *, today: dt.date | None = None) -> Table:
-    """People referred in the period, by age band today and by sex."""
+def reach_by_age_and_sex(
+    f: Filters, *, today: dt.date | None = None, compare_population: bool = True
+) -> Table:
+    """People referred in the period, by age band today and by sex, against the local
+    population by age band where it is loaded (insight.population)."""
     today = today or timezone.localdate()
     referred = Referral.objects.filter(f.q(), f.period("received_at")).values("person_id")
     sexes = [("female", "Female"), ("male", "Male"), ("other", "Other")]
@@ -434,15 +440,59 @@ def reach_by_age_and_sex(f: Filters, *, today: dt.date | None = None) -> Table:
     for label in age_band_labels():
         total, *by_sex = by_band.get(label, (0, *[0] * len(sexes)))
         rows.append([label, total, *by_sex, total - sum(by_sex)])
-    return Table(
+    table = Table(
         "reach",
         "People referred, by age band and sex",
         ["Age band", "People", *[label for _, label in sexes], "Sex not known"],
         rows,
         counts=set(range(1, 3 + len(sexes))),
-        note="Ages as of today. Local population figures are not loaded yet, so there is no "
-        "comparison with the local population.",
+        note="Ages as of today.",
     )
+    if not compare_population:
+        return table
+    found = population.residents(f, PopulationCount.Kind.AGE_SEX)
+    return population.compare(table, found, known_labels=age_band_labels()[:-1])
+
+
+def reach_by_sex(f: Filters) -> Table:
+    """People referred in the period by sex, against residents by sex where loaded."""
+    by_age = reach_by_age_and_sex(f, compare_population=False)
+    totals = [sum(row[i] for row in by_age.rows) for i in range(2, len(by_age.columns))]
+    labels = [*by_age.columns[2:-1], "Not known"]
+    table = Table(
+        "reach-sex",
+        "People referred, by sex",
+        ["Sex", "People"],
+        [[label, n] for label, n in zip(labels, totals, strict=True)],
+        counts={1},
+    )
+    found = population.residents(f, PopulationCount.Kind.AGE_SEX)
+    return population.compare(table, found, known_labels=list(population.SEXES.values()))
+
+
+def reach_by_deprivation(f: Filters) -> Table:
+    """People referred in the period by the IMD decile of where they live (as
+    insight.equity counts them), against residents by decile where loaded."""
+    referred = Referral.objects.filter(f.q(), f.period("received_at")).values("person_id")
+    counts = dict(
+        Person.objects.filter(pk__in=referred)
+        .annotate(decile=imd_decile_of("postcode"))
+        .values_list("decile")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    table = Table(
+        "reach-deprivation",
+        "People referred, by deprivation of where they live",
+        ["IMD decile (1 = most deprived)", "People"],
+        [[str(d), counts.get(d, 0)] for d in range(1, 11)]
+        + [["Not known", sum(n for d, n in counts.items() if not d)]],
+        counts={1},
+        note="English Index of Multiple Deprivation decile of the LSOA of the person's "
+        'postcode; "Not known" where it is not loaded or outside England.',
+    )
+    found = population.residents(f, PopulationCount.Kind.DEPRIVATION)
+    return population.compare(table, found, known_labels=[str(d) for d in range(1, 11)])
 
 
 TABLES = {
@@ -456,6 +506,8 @@ TABLES = {
     "connections-by-category": connections_by_category,
     "discharge-reasons": discharge_reasons,
     "reach": reach_by_age_and_sex,
+    "reach-sex": reach_by_sex,
+    "reach-deprivation": reach_by_deprivation,
 }
 
 

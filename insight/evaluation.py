@@ -6,33 +6,37 @@ never connected, and healthcare use before and after referral.
 mean passes through insight.suppression. Definitions are in docs/insight.md#evaluation and
 on the page.
 
-The database does the selecting, counting and summing (contacts per case, attendance,
-healthcare use per kind); pairing a baseline with its follow-up reads each case's responses
-once, ordered, because "the last response at least 28 days after the first" is clearer in
-Python than in SQL that must run on both SQLite and PostgreSQL.
+All the counting happens in the database (insight.evaluation_sql): it pairs each baseline
+with its follow-up using window functions, and adds the changes up by subgroup in fixed
+point, so Python receives a few hundred exact sums and does only the statistics on them
+(insight.stats: t intervals, Welch, the adjusting regression). The same numbers computed
+by loading the rows into Python are insight.evaluation_reference, the check on it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import Area, Team
-from casework.models import Case, Connection
-from directory.models import Attribute, TaxonomyTerm
-from insight import stats
+from insight import evaluation_sql, experience_summary, lasting, randomised, stats
 from insight.access import Scope, can_view_dashboards, scope_for, teams_in
+from insight.equity_change import EQUITY_SUBGROUPS, imd_decile_of, quintile_label
+from insight.equity_change import ORDER as EQUITY_ORDER
+from insight.evaluation_sql import SCALE, MeasureSums, Moments
 from insight.suppression import SMALL, is_small, suppress, suppressed_group
-from outcomes.models import HealthcareUse, Response
+from outcomes.models import HealthcareUse
 from people.models import Person
+from people.rules import ethnic_group, long_term_conditions_band
 from referrals.models import Referral
 from referrals.reasons import reason_label
 
@@ -56,7 +60,7 @@ CONTACT_BANDS: list[tuple[int, int | None, str]] = [
     (10, None, "10+"),
 ]
 NOT_KNOWN = "Not known"
-SUBGROUPS = ("age_band", "sex", "reason", "category", "contacts")
+SUBGROUPS = ("age_band", "sex", "reason", "category", "contacts", *EQUITY_SUBGROUPS)
 
 
 @dataclass(frozen=True)
@@ -187,8 +191,8 @@ def _r(x: float | None) -> float | None:
     return None if x is None else round(x, 2)
 
 
-def _change(values: list[float]) -> dict[str, Any]:
-    result = stats.mean_change(values)
+def _change(sums: stats.Sums) -> dict[str, Any]:
+    result = stats.mean_change_from(sums)
     return {
         "mean": _r(result.mean),
         "ci95": [_r(result.ci95[0]), _r(result.ci95[1])],
@@ -196,51 +200,71 @@ def _change(values: list[float]) -> dict[str, Any]:
     }
 
 
-def _group(label: str, values: list[float]) -> dict[str, Any]:
-    if is_small(len(values)):
-        return suppressed_group(label, len(values), None)
-    change = _change(values)
-    return suppressed_group(label, len(values), {"mean": change["mean"], "ci95": change["ci95"]})
+def _group(label: str, sums: stats.Sums) -> dict[str, Any]:
+    if is_small(sums.n):
+        return suppressed_group(label, sums.n, None)
+    change = _change(sums)
+    return suppressed_group(label, sums.n, {"mean": change["mean"], "ci95": change["ci95"]})
 
 
-def _comparison(treated: list[float], comparison: list[float]) -> dict[str, Any]:
+def _comparison(treated: stats.Sums, comparison: stats.Sums) -> dict[str, Any]:
     out: dict[str, Any] = {
         "method": "difference_in_differences",
-        "treated_pairs": suppress(len(treated)),
-        "comparison_pairs": suppress(len(comparison)),
+        "treated_pairs": suppress(treated.n),
+        "comparison_pairs": suppress(comparison.n),
         "treated_mean": None,
         "comparison_mean": None,
         "estimate": None,
         "ci95": None,
     }
-    if is_small(len(treated)) or is_small(len(comparison)):
+    if is_small(treated.n) or is_small(comparison.n):
         return out
-    diff = stats.welch_difference(treated, comparison)
+    diff = stats.welch_from(treated, comparison)
     out.update(
-        treated_mean=_r(sum(treated) / len(treated)),
-        comparison_mean=_r(sum(comparison) / len(comparison)),
+        treated_mean=_r(float(treated.mean())),
+        comparison_mean=_r(float(comparison.mean())),
         estimate=_r(diff.estimate),
         ci95=[_r(diff.ci95[0]), _r(diff.ci95[1])],
     )
     return out
 
 
-def _adjusted(rows: list[tuple[float, Any, float]]) -> dict[str, Any] | None:
+_BASELINE = 3  # the baseline's column in the adjusting regression
+
+
+def _adjusted(groups: dict[tuple[bool, int, str], Moments]) -> dict[str, Any] | None:
     """The treated − comparison difference adjusted for age, sex and baseline score: the
     coefficient of "attended" in a least-squares regression of the change on attended, age
-    (years), sex and baseline. Pairs whose age is not known are left out. None when either
-    arm has fewer than SMALL pairs or the regression cannot be fitted."""
-    known = [(change, fact, base) for change, fact, base in rows if fact.age is not None]
-    arms = [sum(1 for _, fact, _ in known if fact.treated is arm) for arm in (True, False)]
+    (years), sex and baseline, from the pairs' sums by (attended, age, sex label); pairs
+    whose age is not known are left out. None when either arm has fewer than SMALL pairs or
+    the regression cannot be fitted."""
+    known = {key: m for key, m in groups.items() if m.n}
+    arms = [
+        sum(m.n for (treated, _, _), m in known.items() if treated is arm) for arm in (True, False)
+    ]
     if any(is_small(n) for n in arms):
         return None
-    sexes = sorted({fact.sex for _, fact, _ in known})[1:]  # the first is the reference
-    x = [
-        [1.0, float(fact.treated), float(fact.age), base] + [float(fact.sex == s) for s in sexes]
-        for _, fact, base in known
-    ]
+    sexes = sorted({sex for _, _, sex in known})[1:]  # the first is the reference
+    p = 4 + len(sexes)
+    xtx = [[0] * p for _ in range(p)]
+    xty = [0] * p
+    yty = n = 0
+    for (treated, age, sex), m in known.items():
+        # Columns: 1, attended, age, baseline (varies within the group), one per sex.
+        c = [1, int(treated), age, 0] + [int(sex == s) for s in sexes]
+        for i in range(p):
+            for j in range(p):
+                if i == _BASELINE and j == _BASELINE:
+                    xtx[i][j] += m.sbb
+                elif _BASELINE in (i, j):
+                    xtx[i][j] += c[j if i == _BASELINE else i] * m.sb
+                else:
+                    xtx[i][j] += m.n * c[i] * c[j]
+            xty[i] += m.syb if i == _BASELINE else c[i] * m.sy
+        yty += m.syy
+        n += m.n
     try:
-        fit = stats.ols_coefficient([change for change, _, _ in known], x, column=1)
+        fit = stats.ols_from_moments(xtx, xty, yty, n, column=1, scale=SCALE)
     except ValueError:
         return None
     return {
@@ -251,162 +275,126 @@ def _adjusted(rows: list[tuple[float, Any, float]]) -> dict[str, Any] | None:
     }
 
 
-# --- Reading the records --------------------------------------------------------------------
+# --- Subgroups ------------------------------------------------------------------------------
 
 
-@dataclass
-class _Referral:
-    received_on: dt.date
-    age: int | None
-    age_band: str
-    sex: str
-    reasons: list[str]
-    contacts: str
-    treated: bool
-    categories: set[str]
+@dataclass(frozen=True)
+class Dimension:
+    """A subgroup with one group per case, counted by the database: `key()` is a Django
+    expression over a Case row, `label` maps its value to a group label (several values
+    may share one), `order` lists the labels as shown (None: by name, "Not known" last)."""
 
+    key: Callable[[], Any]
+    label: Callable[[Any], str]
+    order: list[str] | None = None
+
+
+# Age band, sex, reason, category and contacts are built in (they feed the comparison, a
+# case has several, or they are counted); every other subgroup is a Dimension. Equity:
+# insight.equity_change.
+DIMENSIONS: dict[str, Dimension] = {
+    "ethnicity": Dimension(
+        lambda: F("person__ethnic_category"), ethnic_group, EQUITY_ORDER["ethnicity"]
+    ),
+    "deprivation": Dimension(
+        lambda: imd_decile_of("person__postcode"), quintile_label, EQUITY_ORDER["deprivation"]
+    ),
+    "long_term_conditions": Dimension(
+        lambda: F("person__long_term_conditions"),
+        long_term_conditions_band,
+        EQUITY_ORDER["long_term_conditions"],
+    ),
+}
 
 _SEX_LABELS = dict(Person._meta.get_field("sex").choices)
 
 
-def _referral_facts(referrals: QuerySet[Referral]) -> dict[Any, _Referral]:
-    """Per case (keyed by case id): what the subgroups and the comparison need. 4 queries."""
-    attended = Connection.objects.filter(case=OuterRef("pk"), first_attended_on__isnull=False)
-    rows = (
-        Case.objects.filter(referral__in=referrals)
-        .annotate(n_contacts=Count("contacts"), treated=Exists(attended))
-        .values_list(
-            "pk",
-            "referral__received_at",
-            "referral__reasons",
-            "person__birth_date",
-            "person__sex",
-            "n_contacts",
-            "treated",
-        )
-    )
-    facts: dict[Any, _Referral] = {}
-    for pk, received_at, reasons, birth_date, sex, n_contacts, treated in rows:
-        received_on = timezone.localdate(received_at)
-        age = age_on(birth_date, received_on)
-        facts[pk] = _Referral(
-            received_on=received_on,
-            age=age,
-            age_band=band(age, AGE_BANDS),
-            sex=str(_SEX_LABELS.get(sex, NOT_KNOWN)) if sex and sex != "unknown" else NOT_KNOWN,
-            reasons=[reason_label(code) for code in reasons or []],
-            contacts=band(n_contacts, CONTACT_BANDS),
-            treated=bool(treated),
-            categories=set(),
-        )
-    attended_services = Connection.objects.filter(
-        case__referral__in=referrals, first_attended_on__isnull=False
-    ).values_list("case_id", "service_id")
-    by_service: dict[Any, set[Any]] = defaultdict(set)
-    for case_id, service_id in attended_services:
-        by_service[service_id].add(case_id)
-    if by_service:
-        terms = {pk: (parent, name) for pk, parent, name in _all_terms()}
-        links = Attribute.objects.filter(
-            link_entity="service", link_id__in=list(by_service)
-        ).values_list("link_id", "taxonomy_term_id")
-        for service_id, term_id in links:
-            category = _top_level(term_id, terms)
-            for case_id in by_service[service_id]:
-                if case_id in facts and category:
-                    facts[case_id].categories.add(category)
-    return facts
-
-
-def _all_terms():
-    return TaxonomyTerm.objects.values_list("pk", "parent_id", "name")
-
-
-def _top_level(term_id, terms: dict) -> str | None:
-    """The name of the term's top-level ancestor (its own name when it has no parent); a
-    parent that is not stored (HSDS allows it) ends the climb."""
-    seen = set()
-    while term_id in terms and term_id not in seen:
-        seen.add(term_id)
-        parent, name = terms[term_id]
-        if parent is None or parent not in terms:
-            return name
-        term_id = parent
-    return None
-
-
-def _responses(referrals: QuerySet[Referral]) -> dict[tuple[Any, str], list]:
-    """(case id, instrument) -> [(completed_at, score)] in time order. 1 query."""
-    instruments = sorted({m.instrument for m in MEASURES})
-    rows = (
-        Response.objects.filter(case__referral__in=referrals, instrument__in=instruments)
-        .order_by("case_id", "completed_at")
-        .values_list("case_id", "instrument", "completed_at", "score")
-    )
-    out: dict[tuple[Any, str], list] = defaultdict(list)
-    for case_id, instrument, completed_at, score in rows:
-        out[(case_id, instrument)].append((completed_at, score))
-    return out
+def _sex_label(code: str) -> str:
+    return str(_SEX_LABELS.get(code, NOT_KNOWN)) if code and code != "unknown" else NOT_KNOWN
 
 
 # --- The evaluation -------------------------------------------------------------------------
 
 
-def _measure_result(measure: Measure, responses: dict, facts: dict) -> dict[str, Any] | None:
-    changes: list[float] = []
-    baselines = lost = 0
-    groups: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in SUBGROUPS}
-    treated: list[float] = []
-    comparison: list[float] = []
-    rows_for_adjusting: list[tuple[float, _Referral, float]] = []
-    for (case_id, instrument), rows in responses.items():
-        if instrument != measure.instrument or case_id not in facts:
+def _measure_result(i: int, measure: Measure, sums: MeasureSums) -> dict[str, Any] | None:
+    """Measure `i`'s result from the sums the database added up (few: by attended, age and
+    sex; by reason; by category; by each dimension's key)."""
+    empty = stats.Sums(scale=SCALE)
+    groups: dict[str, dict[str, stats.Sums]] = {
+        name: defaultdict(lambda: empty) for name in SUBGROUPS
+    }
+    overall = Moments()
+    arms = {True: empty, False: empty}
+    adjusting: dict[tuple[bool, int, str], Moments] = defaultdict(Moments)
+    for (j, treated, age, sex), moments in sums.main.items():
+        if j != i:
             continue
-        values = [(at, v) for at, score in rows if (v := measure.value(score)) is not None]
-        pair = pair_change(values)
-        if pair is None:
+        overall += moments
+        if not moments.n:
             continue
-        baselines += 1
-        if pair is False:
-            lost += 1
-            continue
-        change = pair[1] - pair[0]
-        changes.append(change)
-        fact = facts[case_id]
-        groups["age_band"][fact.age_band].append(change)
-        groups["sex"][fact.sex].append(change)
-        for reason in fact.reasons:
-            groups["reason"][reason].append(change)
-        for category in fact.categories:
-            groups["category"][category].append(change)
-        groups["contacts"][fact.contacts].append(change)
-        (treated if fact.treated else comparison).append(change)
-        rows_for_adjusting.append((change, fact, pair[0]))
-    if not baselines:
+        changes = moments.changes()
+        groups["age_band"][band(age, AGE_BANDS)] += changes
+        groups["sex"][_sex_label(sex)] += changes
+        arms[treated] += changes
+        if age is not None:
+            adjusting[(treated, age, _sex_label(sex))] += moments
+    if not overall.baselines:
         return None
+    for (j, code), changes in sums.reason.items():
+        if j == i:
+            groups["reason"][reason_label(code)] += changes
+    for (j, name), changes in sums.category.items():
+        if j == i:
+            groups["category"][name] += changes
+    for (j, n), changes in sums.contacts.items():
+        if j == i:
+            groups["contacts"][band(n, CONTACT_BANDS)] += changes
+    for name, by_key in sums.dims.items():
+        for (j, key), changes in by_key.items():
+            if j == i:
+                groups[name][DIMENSIONS[name].label(key)] += changes
     order = {
         "age_band": [label for _, _, label in AGE_BANDS] + [NOT_KNOWN],
         "contacts": [label for _, _, label in CONTACT_BANDS],
+        **{name: d.order for name, d in DIMENSIONS.items() if d.order},
     }
     subgroups = {}
     for name, by_label in groups.items():
         labels = order.get(name) or sorted(by_label, key=lambda s: (s == NOT_KNOWN, s))
-        subgroups[name] = [_group(label, by_label[label]) for label in labels if by_label[label]]
-    small = is_small(len(changes))
+        subgroups[name] = [
+            _group(label, by_label[label]) for label in labels if by_label.get(label, empty).n
+        ]
+    pairs = overall.changes()
     return {
         "instrument": measure.instrument,
         "score": measure.score,
         "title": measure.title,
         "higher_is_better": measure.higher_is_better,
-        "pairs": suppress(len(changes)),
-        "lost_to_follow_up": suppress(lost),
-        "change": None if small else _change(changes),
+        "pairs": suppress(pairs.n),
+        "lost_to_follow_up": suppress(overall.baselines - overall.n),
+        "change": None if is_small(pairs.n) else _change(pairs),
         "subgroups": subgroups,
         "comparison": {
-            **_comparison(treated, comparison),
-            "adjusted": _adjusted(rows_for_adjusting),
+            **_comparison(arms[True], arms[False]),
+            "adjusted": _adjusted(adjusting),
         },
     }
+
+
+def measure_results(referrals: QuerySet[Referral], *, source=evaluation_sql) -> list[dict]:
+    """One result per measure with data. `source` adds the pairs up: insight.evaluation_sql
+    (the database, one query) or insight.evaluation_reference (Python, the check)."""
+    sums = source.measure_sums(
+        referrals,
+        [(m.instrument, m.score) for m in MEASURES],
+        follow_up_days=FOLLOW_UP_DAYS,
+        dimensions={name: d.key() for name, d in DIMENSIONS.items()},
+    )
+    return [
+        result
+        for i, m in enumerate(MEASURES)
+        if (result := _measure_result(i, m, sums)) is not None
+    ]
 
 
 def _unit_costs() -> dict[str, Decimal]:
@@ -415,40 +403,20 @@ def _unit_costs() -> dict[str, Decimal]:
     return dict(UnitCost.objects.values_list("kind", "cost"))
 
 
-def healthcare_use(referrals: QuerySet[Referral], *, today: dt.date) -> dict[str, Any]:
+def healthcare_use(
+    referrals: QuerySet[Referral], *, today: dt.date, source=evaluation_sql
+) -> dict[str, Any]:
     """Healthcare use in the six months before and after each referral that has a case and
     whose six months after have passed, for people with any healthcare use recorded (no
     record at all is not known to be none). Per person: after − before, per kind and in
-    total, with 95% intervals, and the cost change from the unit costs. 3 queries."""
+    total, with 95% intervals, and the cost change from the unit costs. The database adds
+    up per kind and the products of the changes, which give every mean and interval. 2
+    queries."""
     window = dt.timedelta(days=HEALTHCARE_WINDOW_DAYS)
     latest = timezone.make_aware(dt.datetime.combine(today - window, dt.time.max))
-    with_use = HealthcareUse.objects.filter(person_id=OuterRef("person_id"))
-    eligible = list(
-        referrals.filter(case__isnull=False, received_at__lte=latest)
-        .filter(Exists(with_use))
-        .values_list("pk", "person_id", "received_at")
-    )
+    sums = source.healthcare_sums(referrals, latest=latest, window_days=HEALTHCARE_WINDOW_DAYS)
     kinds = [kind for kind, _ in HealthcareUse.Kind.choices]
-    per_referral: dict[Any, dict[str, list[int]]] = {
-        pk: {kind: [0, 0] for kind in kinds} for pk, _, _ in eligible
-    }
-    by_person: dict[Any, list[tuple[Any, dt.date]]] = defaultdict(list)
-    for pk, person_id, received_at in eligible:
-        by_person[person_id].append((pk, timezone.localdate(received_at)))
-    if by_person:
-        earliest = min(day for rows in by_person.values() for _, day in rows) - window
-        use = (
-            HealthcareUse.objects.filter(person_id__in=list(by_person), occurred_on__gte=earliest)
-            .values("person_id", "kind", "occurred_on")
-            .annotate(n=Sum("count"))
-        )
-        for row in use:
-            for pk, referred in by_person[row["person_id"]]:
-                if referred - window <= row["occurred_on"] < referred:
-                    per_referral[pk][row["kind"]][0] += row["n"]
-                elif referred <= row["occurred_on"] < referred + window:
-                    per_referral[pk][row["kind"]][1] += row["n"]
-    people = len(per_referral)
+    people = sums.people
     costs = _unit_costs()
     out: dict[str, Any] = {
         "people": suppress(people),
@@ -461,42 +429,54 @@ def healthcare_use(referrals: QuerySet[Referral], *, today: dt.date) -> dict[str
     }
     if is_small(people):
         return out
-    rows = list(per_referral.values())
-    out["change_per_person"] = _interval([sum(r[k][1] - r[k][0] for k in kinds) for r in rows])
+
+    def weighted(weights: dict[str, Any]) -> dict[str, Any]:
+        """The interval of Σ weight × (after − before) per person, from the sums."""
+        total = sum(w * (sums.after[k] - sums.before[k]) for k, w in weights.items())
+        squares = sum(
+            w * v * sums.cross[(k, m)] for k, w in weights.items() for m, v in weights.items()
+        )
+        return _interval(stats.Sums(people, total, squares))
+
+    out["change_per_person"] = weighted(dict.fromkeys(kinds, 1))
     for kind, label in HealthcareUse.Kind.choices:
         out["by_kind"].append(
             {
                 "kind": kind,
                 "label": str(label),
-                "mean_before": _r(sum(r[kind][0] for r in rows) / people),
-                "mean_after": _r(sum(r[kind][1] for r in rows) / people),
-                "change": _interval([r[kind][1] - r[kind][0] for r in rows]),
+                "mean_before": _r(sums.before[kind] / people),
+                "mean_after": _r(sums.after[kind] / people),
+                "change": weighted({kind: 1}),
             }
         )
     if costs:
-        out["cost_change_per_person"] = _interval(
-            [sum(float(costs[k]) * (r[k][1] - r[k][0]) for k in kinds if k in costs) for r in rows]
+        out["cost_change_per_person"] = weighted(
+            {k: Fraction(costs[k]) for k in kinds if k in costs}
         )
     return out
 
 
-def _interval(values: list[float]) -> dict[str, Any]:
-    change = _change(values)
+def _interval(sums: stats.Sums) -> dict[str, Any]:
+    change = _change(sums)
     return {"mean": change["mean"], "ci95": change["ci95"]}
 
 
 def evaluate(referrals: QuerySet[Referral], *, today: dt.date | None = None) -> dict[str, Any]:
     """The evaluation of `referrals` (already scoped and filtered): one object per measure
-    with data, and healthcare use. Suppressed throughout. 8 queries."""
+    with data, and healthcare use. Suppressed throughout. 3 queries here."""
     today = today or timezone.localdate()
-    facts = _referral_facts(referrals)
-    responses = _responses(referrals)
-    measures = [
-        result for m in MEASURES if (result := _measure_result(m, responses, facts)) is not None
-    ]
+    measures = measure_results(referrals)
     return {
         "follow_up_days": FOLLOW_UP_DAYS,
         "small_numbers": f"a group of fewer than {SMALL} shows <{SMALL} and no change",
         "measures": measures,
         "healthcare_use": healthcare_use(referrals, today=today),
+        # Do gains last (insight.lasting, 2 queries); experience (insight.experience_summary,
+        # 2 queries).
+        "post_discharge": lasting.gains_last(referrals, measures=MEASURES, min_days=FOLLOW_UP_DAYS),
+        "experience": experience_summary.experience(referrals),
+        # Trial mode's randomised estimate, beside each measure's comparison (+1-2 queries).
+        "randomised": randomised.attach(
+            measures, referrals, measure_defs=MEASURES, min_days=FOLLOW_UP_DAYS
+        ),
     }

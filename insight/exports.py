@@ -13,7 +13,6 @@ The monthly time report (insight.time_report) uses the same keyed hash.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
@@ -38,6 +37,7 @@ from people.models import Consent, Person
 from people.rules import age_on, ethnic_group
 from places.models import Postcode
 from referrals.models import Referral
+from socialrx.csv_cells import SafeWriter
 
 DATE_SHIFT_DAYS = 30
 KEY_LENGTH = 16  # hex characters of the HMAC kept as an id: 64 bits, no collisions in practice
@@ -375,7 +375,7 @@ def write_research_extract(outdir: Path, *, today: dt.date | None = None) -> Ext
         rows: dict[str, int] = {}
         for name, (columns, builder) in FILES.items():
             with (outdir / name).open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
+                writer = SafeWriter(handle)
                 writer.writerow([c.name for c in columns])
                 n = 0
                 for row in getattr(extract, builder)():
@@ -383,7 +383,7 @@ def write_research_extract(outdir: Path, *, today: dt.date | None = None) -> Ext
                     n += 1
                 rows[name] = n
         with (outdir / "data_dictionary.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
+            writer = SafeWriter(handle)
             writer.writerow(["file", "column", "description", "type"])
             for name, (columns, _) in FILES.items():
                 for c in columns:

@@ -22,7 +22,7 @@ from django.db.models import Count, Exists, ExpressionWrapper, F, FloatField, Ou
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
 from casework.models import Connection, Goal
-from directory.models import Location, Service, VerificationTask
+from directory.models import Attribute, Location, Service, VerificationTask
 from directory.taxonomy import codes_for_need, codes_for_reason
 from insight.dashboards import Filters, Table
 from insight.suppression import is_small
@@ -53,8 +53,6 @@ def _codes_q(codes: list[str]) -> Q:
 
 
 def _serving_services(codes: list[str]):
-    from directory.models import Attribute
-
     tagged = Attribute.objects.filter(_codes_q(codes), link_entity="service").values("link_id")
     return Service.objects.filter(pk__in=tagged, status=Service.Status.ACTIVE).exclude(
         capacity=Service.Capacity.FULL

@@ -30,3 +30,41 @@ class UnitCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: £{self.cost}"
+
+
+class PopulationCount(models.Model):
+    """How many people live in an area, by age band and sex, or by IMD decile: the local
+    population the dashboards' reach tables compare with (insight.population). Loaded
+    offline from a CSV file by `manage.py load_population` (docs/insight.md#population)."""
+
+    class Kind(models.TextChoices):
+        AGE_SEX = "age_sex", "Age band and sex"
+        DEPRIVATION = "deprivation", "IMD decile"
+
+    area = models.ForeignKey("accounts.Area", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    age_band = models.CharField(max_length=16, blank=True)  # the dashboard's label, "18–24"
+    sex = models.CharField(max_length=8, blank=True)  # "female" or "male"
+    imd_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    people = models.PositiveIntegerField()
+    source = models.CharField(max_length=200, blank=True)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["area", "kind", "imd_decile", "age_band", "sex"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "kind", "age_band", "sex"],
+                condition=models.Q(kind="age_sex"),
+                name="population_once_per_age_sex",
+            ),
+            models.UniqueConstraint(
+                fields=["area", "kind", "imd_decile"],
+                condition=models.Q(kind="deprivation"),
+                name="population_once_per_decile",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        group = f"decile {self.imd_decile}" if self.imd_decile else f"{self.age_band} {self.sex}"
+        return f"{self.area_id} {group}: {self.people}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -177,3 +178,113 @@ def ols_coefficient(y: Sequence[float], x: Sequence[Sequence[float]], column: in
     estimate = float(beta[column])
     half = t_quantile(0.975, n - p) * math.sqrt(float(covariance[column, column]))
     return Coefficient(n=n, estimate=estimate, ci95=(estimate - half, estimate + half))
+
+
+# --- The same statistics from sums ----------------------------------------------------------
+# The evaluation adds changes up in the database (fixed point, see insight.evaluation_sql),
+# so these take a count, a sum and a sum of squares in exact arithmetic (ints or Fractions)
+# and compute from them exactly, converting to float only at the end: the database's
+# summing order cannot change a figure.
+
+
+@dataclass(frozen=True)
+class Sums:
+    """n values' count, sum and sum of squares, each value in units of 1/scale."""
+
+    n: int = 0
+    total: int = 0
+    squares: int = 0
+    scale: int = 1
+
+    def __add__(self, other: Sums) -> Sums:
+        if self.scale != other.scale:
+            raise ValueError("Sums on different scales cannot be added.")
+        return Sums(
+            self.n + other.n, self.total + other.total, self.squares + other.squares, self.scale
+        )
+
+    @classmethod
+    def of(cls, values, scale: int = 1) -> Sums:
+        """The sums of `values` (ints or Fractions, in units of 1/scale), exactly."""
+        exact = list(values)
+        return cls(len(exact), sum(exact), sum(v * v for v in exact), scale)
+
+    def mean(self) -> Fraction:
+        return Fraction(self.total, self.n * self.scale)
+
+    def variance(self) -> Fraction:
+        """The sample variance (n − 1 in the denominator), exact."""
+        return Fraction(
+            self.n * self.squares - self.total**2, self.n * (self.n - 1) * self.scale**2
+        )
+
+
+def mean_change_from(sums: Sums) -> MeanChange:
+    """mean_change() of the values `sums` summarises."""
+    if sums.n < 2:
+        raise ValueError("A mean with an interval needs at least two values.")
+    mean = float(sums.mean())
+    sd = math.sqrt(sums.variance())
+    half = t_quantile(0.975, sums.n - 1) * sd / math.sqrt(sums.n)
+    return MeanChange(
+        n=sums.n,
+        mean=mean,
+        sd=sd,
+        ci95=(mean - half, mean + half),
+        effect_size=mean / sd if sd > 0 else None,
+    )
+
+
+def welch_from(a: Sums, b: Sums) -> Difference:
+    """welch_difference() of the two sets of values `a` and `b` summarise."""
+    if a.n < 2 or b.n < 2:
+        raise ValueError("Welch's interval needs at least two values in each group.")
+    va, vb = a.variance() / a.n, b.variance() / b.n
+    estimate = float(a.mean() - b.mean())
+    se2 = va + vb
+    if se2 == 0:
+        return Difference(a.n, b.n, estimate, (estimate, estimate), math.inf)
+    df = se2**2 / (va**2 / (a.n - 1) + vb**2 / (b.n - 1))
+    half = t_quantile(0.975, float(df)) * math.sqrt(se2)
+    return Difference(a.n, b.n, estimate, (estimate - half, estimate + half), float(df))
+
+
+def ols_from_moments(
+    xtx: Sequence[Sequence[Fraction | int]],
+    xty: Sequence[Fraction | int],
+    yty: Fraction | int,
+    n: int,
+    column: int,
+    scale: int = 1,
+) -> Coefficient:
+    """ols_coefficient() from the cross-products X'X, X'y and y'y of n rows, solved exactly
+    (Gauss–Jordan over fractions; a regression has a handful of columns), with y in units
+    of 1/scale. ValueError when the columns are not independent or there are too few rows."""
+    p = len(xty)
+    if n <= p:
+        raise ValueError("A regression needs more rows than columns.")
+    inverse = _inverse([[Fraction(v) for v in row] for row in xtx])
+    beta = [sum(inverse[i][j] * xty[j] for j in range(p)) for i in range(p)]
+    rss = Fraction(yty) - sum(beta[i] * xty[i] for i in range(p))
+    sigma2 = rss / (n - p)
+    estimate = float(beta[column] / scale)
+    variance = sigma2 * inverse[column][column] / scale**2
+    half = t_quantile(0.975, n - p) * math.sqrt(float(variance) if variance > 0 else 0.0)
+    return Coefficient(n=n, estimate=estimate, ci95=(estimate - half, estimate + half))
+
+
+def _inverse(matrix: list[list[Fraction]]) -> list[list[Fraction]]:
+    p = len(matrix)
+    a = [row[:] + [Fraction(int(i == j)) for j in range(p)] for i, row in enumerate(matrix)]
+    for col in range(p):
+        pivot = next((r for r in range(col, p) if a[r][col] != 0), None)
+        if pivot is None:
+            raise ValueError("The columns of the regression are not independent.")
+        a[col], a[pivot] = a[pivot], a[col]
+        lead = a[col][col]
+        a[col] = [v / lead for v in a[col]]
+        for r in range(p):
+            if r != col and a[r][col] != 0:
+                factor = a[r][col]
+                a[r] = [v - factor * w for v, w in zip(a[r], a[col], strict=True)]
+    return [row[p:] for row in a]

@@ -5,7 +5,6 @@ purpose). Supervisors may also have it with identifying columns for their own te
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import uuid
@@ -21,6 +20,7 @@ from casework.models import Contact
 from insight.dashboards import Filters
 from insight.exports import pseudonym, pseudonym_key
 from people.models import Person
+from socialrx.csv_cells import SafeWriter
 
 TIME_REPORT_COLUMNS = ["person_key", "month", "minutes", "contacts"]
 IDENTIFIABLE_COLUMNS = ["person_id", "nhs_number", "given_name", "family_name", "birth_date"]
@@ -49,7 +49,7 @@ def time_report_csv(f: Filters, *, identifiable_people: dict | None = None) -> s
     those, carry identifying columns as well."""
     key = pseudonym_key()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(
         TIME_REPORT_COLUMNS + (IDENTIFIABLE_COLUMNS if identifiable_people is not None else [])
     )
@@ -62,17 +62,12 @@ def time_report_csv(f: Filters, *, identifiable_people: dict | None = None) -> s
             row += [
                 str(person.pk),
                 person.nhs_number,
-                _cell(person.given_name),
-                _cell(person.family_name),
+                person.given_name,
+                person.family_name,
                 person.birth_date.isoformat() if person.birth_date else "",
             ]
         writer.writerow(row)
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    # A name a spreadsheet would read as a formula is quoted with a leading apostrophe.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def people_in_time_report(f: Filters, people: QuerySet[Person]) -> dict:

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from audit.actions import Subject, record_event
 from audit.models import Event
-from insight import evaluation, evaluation_text
+from insight import equity_change, evaluation, evaluation_text, lasting
 from insight.suppression import SMALL
 from outcomes.models import HealthcareUse
 from socialrx.forms import DateInputField
@@ -81,6 +81,12 @@ def _in_words(result: dict) -> None:
         measure["subgroup_tables"] = [
             (SUBGROUP_TITLES[name], groups) for name, groups in measure["subgroups"].items()
         ]
+    lasting.add_sentences(result["post_discharge"])
+    experience = result["experience"]
+    experience["tables"] = [
+        ("People, at discharge", experience["people"]),
+        ("Referrers, after discharge", experience["referrers"]),
+    ]
     use = result["healthcare_use"]
     use["sentences"] = evaluation_text.healthcare_sentences(use)
     kinds = dict(HealthcareUse.Kind.choices)
@@ -93,4 +99,5 @@ SUBGROUP_TITLES = {
     "reason": "Reason for referral",
     "category": "Kind of service attended",
     "contacts": "Contacts with the link worker",
+    **equity_change.TITLES,
 }

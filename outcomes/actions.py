@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import record_event
+from casework.actions import raise_safeguarding_concern
 from outcomes.instruments import InstrumentError, get_instrument
 from outcomes.models import HealthcareUse, OneTimeLink, Response, Timepoint
 from outcomes.scoring import ScoringError, disclosures, score
@@ -77,8 +78,6 @@ def record_response(
     )
     response.disclosures = disclosures(instrument, answers)
     if response.disclosures:
-        from casework.actions import raise_safeguarding_concern
-
         raise_safeguarding_concern(case, reasons=response.disclosures, response=response, by=by)
     return response
 
@@ -94,10 +93,6 @@ def create_one_time_link(
     (outcomes.sms.DisabledSMSBackend). Returns the link and its URL (shown once to the
     worker); the message goes from a background task after the commit.
     """
-    from django.urls import reverse
-
-    from outcomes.tasks import send_one_time_link
-
     get_instrument(instrument_id)
     if channel not in OneTimeLink.Channel.values:
         raise DomainError("Choose text message or email.", field="channel")
@@ -114,6 +109,21 @@ def create_one_time_link(
             f"{'mobile number' if channel == 'sms' else 'email address'}); record their "
             "consent first, or complete the measure together."
         )
+    return issue_link(
+        case, instrument_id=instrument_id, timepoint=timepoint, channel=channel, by=by
+    )
+
+
+def issue_link(
+    case, *, instrument_id: str, timepoint: str, channel: str, by, actor_label: str | None = None
+) -> tuple[OneTimeLink, str]:
+    """Create the link and queue its message, once the caller has checked the channel and
+    the person's consent (create_one_time_link; outcomes.follow_up for the scheduled one,
+    where `by` is None and `actor_label` names the job). Runs in the caller's transaction."""
+    from django.urls import reverse
+
+    from outcomes.tasks import send_one_time_link
+
     token = secrets.token_urlsafe(32)
     link = OneTimeLink.objects.create(
         area_id=case.area_id,
@@ -126,7 +136,13 @@ def create_one_time_link(
         created_by=by,
         expires_at=timezone.now() + dt.timedelta(days=settings.ONE_TIME_LINK_DAYS),
     )
-    record_event(by, "create", link, detail={"instrument": instrument_id, "channel": channel})
+    record_event(
+        by,
+        "create",
+        link,
+        detail={"instrument": instrument_id, "channel": channel, "timepoint": timepoint},
+        actor_label=actor_label,
+    )
     url = settings.SITE_URL.rstrip("/") + reverse("outcomes:respond", args=[token])
     transaction.on_commit(lambda: send_one_time_link.enqueue(str(link.pk), url))
     return link, url
@@ -178,6 +194,17 @@ class ImportReport:
 HEALTHCARE_COLUMNS = ("nhs_number", "kind", "date", "count")
 
 
+def _csv_rows(reader: csv.DictReader, report: ImportReport):
+    """The rows of `reader`; a record the csv module cannot read (a cell over its size
+    limit) ends the file with an error naming the line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        report.errors.append(
+            f"The record after line {reader.line_num}: not readable as CSV ({exc})."
+        )
+
+
 @transaction.atomic
 def import_healthcare_use(text: str, *, source: str, by, people_qs) -> ImportReport:
     """Import healthcare use rows (nhs_number, kind, date, count). All or nothing: any bad
@@ -192,7 +219,8 @@ def import_healthcare_use(text: str, *, source: str, by, people_qs) -> ImportRep
         return report
     people = {p.nhs_number: p for p in people_qs.exclude(nhs_number="")}
     rows = []
-    for line, row in enumerate(reader, start=2):
+    first_line: dict[tuple, int] = {}  # (person, kind, date) -> the line that gave it
+    for line, row in enumerate(_csv_rows(reader, report), start=2):
         problems = []
         person = people.get(normalise_nhs_number(row.get("nhs_number") or ""))
         if person is None:
@@ -214,6 +242,11 @@ def import_healthcare_use(text: str, *, source: str, by, people_qs) -> ImportRep
         except ValueError:
             problems.append("count must be a whole number from 1 to 365")
             count = None
+        if not problems:
+            key = (person.pk, kind, occurred)
+            if key in first_line:
+                problems.append(f"the same person, kind and date as line {first_line[key]}")
+            first_line.setdefault(key, line)
         if problems:
             report.errors.append(f"Line {line}: " + "; ".join(problems) + ".")
             continue

@@ -11,6 +11,7 @@ class Timepoint(models.TextChoices):
     WEEK_6 = "week_6", "6 weeks"
     WEEK_12 = "week_12", "12 weeks"
     DISCHARGE = "discharge", "Discharge"
+    POST_DISCHARGE = "post_discharge", "Months after discharge"
     OTHER = "other", "Other"
 
 
@@ -36,7 +37,7 @@ class Response(models.Model):
     )
     instrument = models.CharField(max_length=32)
     instrument_version = models.CharField(max_length=16)
-    timepoint = models.CharField(max_length=12, choices=Timepoint.choices, default=Timepoint.OTHER)
+    timepoint = models.CharField(max_length=16, choices=Timepoint.choices, default=Timepoint.OTHER)
     answers = models.JSONField()
     raw = models.JSONField(null=True)
     score = models.JSONField(null=True)
@@ -74,11 +75,12 @@ class OneTimeLink(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey("casework.Case", on_delete=models.PROTECT, related_name="+")
     instrument = models.CharField(max_length=32)
-    timepoint = models.CharField(max_length=12, choices=Timepoint.choices)
+    timepoint = models.CharField(max_length=16, choices=Timepoint.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     token_hash = models.CharField(max_length=64, unique=True)
+    # None when the scheduled follow-up after discharge sent it (outcomes.follow_up).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -128,3 +130,46 @@ class HealthcareUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.occurred_on}"
+
+
+class TeamFollowUp(models.Model):
+    """How many months after discharge a team's people are asked to answer their measures
+    again (outcomes.follow_up). A team without a row uses
+    settings.POST_DISCHARGE_FOLLOW_UP_MONTHS (3); 0 turns the follow-up off for the team."""
+
+    team = models.OneToOneField("accounts.Team", on_delete=models.CASCADE, related_name="+")
+    months_after_discharge = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="Months after discharge when the follow-up measure falls due (0 = none).",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(months_after_discharge__lte=24),
+                name="follow_up_within_two_years",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.months_after_discharge} months after discharge"
+
+
+class ReferrerFeedback(models.Model):
+    """The referrer's answers to the experience questions (outcomes.experience) about one
+    referral, given once on their referral page after the case is discharged."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    area = models.ForeignKey("accounts.Area", on_delete=models.PROTECT, related_name="+")
+    referral = models.OneToOneField(
+        "referrals.Referral", on_delete=models.PROTECT, related_name="referrer_feedback"
+    )
+    answers = models.JSONField()
+    version = models.CharField(max_length=16)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    given_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Referrer feedback on {self.given_at:%Y-%m-%d}"

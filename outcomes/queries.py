@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from outcomes import schedule
+from outcomes import follow_up, schedule
 from outcomes.charts import Series, line_chart
 from outcomes.instruments import all_instruments
 from outcomes.models import Response
@@ -31,13 +31,14 @@ class MeasureHistory:
 def due_for_case(case, *, today=None) -> list[schedule.DuePoint]:
     first = case.conversations.order_by("held_on").values_list("held_on", flat=True).first()
     done = set(Response.objects.filter(case=case).values_list("timepoint", "instrument"))
-    return schedule.due_points(
+    points = schedule.due_points(
         baseline_on=first,
         discharged_on=case.discharged_at.date() if case.discharged_at else None,
         schedule=settings.OUTCOME_SCHEDULE,
         follow_up_weeks=settings.OUTCOME_FOLLOW_UP_WEEKS,
         done=done,
     )
+    return points + follow_up.points_for_case(case, done) if points else points
 
 
 def histories_for(case) -> list[MeasureHistory]:
@@ -46,8 +47,8 @@ def histories_for(case) -> list[MeasureHistory]:
     out = []
     for instrument_id, instrument in instruments.items():
         mine = [r for r in responses if r.instrument == instrument_id]
-        if not mine:
-            continue
+        if not mine or instrument.definition.get("kind") == "experience":
+            continue  # experience answers are listed, not charted as a change
         higher = instrument.definition.get("higher_is_better", True)
         if instrument.scoring in ("sum", "sum_convert"):
             lo, hi = score_range(instrument)
@@ -108,17 +109,26 @@ class DueRow:
 
 
 def measure_rows_for(user, *, today=None) -> list[DueRow]:
-    """Every measure not yet done on the worker's open cases, one row per person and
+    """Every measure not yet done on the worker's open cases, and the follow-up after
+    discharge of their recently discharged ones (outcomes.follow_up), one row per person and
     timepoint, earliest due first (so the most overdue lead). Three queries however long the
-    caseload; the rows are built in Python from the schedule."""
-    from django.db.models import Min
+    caseload (four when a follow-up after discharge is pending); the rows are built in
+    Python from the schedule."""
+    from django.db.models import Min, Q
 
-    from casework.models import Conversation
-    from casework.queries import caseload_for
+    from casework.models import Case, Conversation
+    from casework.queries import cases_for
 
     today = today or timezone.localdate()
-    cases = list(caseload_for(user).select_related("person"))
-    ids = [c.pk for c in cases]
+    both = list(
+        cases_for(user)
+        .filter(Q(status=Case.Status.OPEN) | follow_up.recently_discharged(today))
+        .filter(link_worker=user)
+        .select_related("person")
+        .order_by("person__family_name", "person__given_name")
+    )
+    cases = [c for c in both if c.status == Case.Status.OPEN]
+    ids = [c.pk for c in both]
     baselines = dict(
         Conversation.objects.filter(case_id__in=ids)
         .values("case_id")
@@ -126,11 +136,25 @@ def measure_rows_for(user, *, today=None) -> list[DueRow]:
         .values_list("case_id", "first")
     )
     done: dict = {}
-    for case_id, timepoint, instrument in Response.objects.filter(case_id__in=ids).values_list(
-        "case_id", "timepoint", "instrument"
-    ):
+    answered = list(
+        Response.objects.filter(case_id__in=ids).values_list("case_id", "timepoint", "instrument")
+    )
+    for case_id, timepoint, instrument in answered:
         done.setdefault(case_id, set()).add((timepoint, instrument))
-    rows: list[DueRow] = []
+    rows: list[DueRow] = [
+        DueRow(
+            f.case,
+            follow_up.POST_DISCHARGE,
+            f.due_on,
+            f.instruments,
+            schedule.urgency(f.due_on, today),
+        )
+        for f in follow_up.outstanding(
+            [c for c in both if c.status != Case.Status.OPEN],
+            responses=[(case_id, i, t) for case_id, t, i in answered],
+        )
+        if schedule.still_sendable(f.due_on, today)
+    ]
     for case in cases:
         points = schedule.due_points(
             baseline_on=baselines.get(case.pk),

@@ -64,3 +64,38 @@ def urgency(due_on: dt.date, today: dt.date) -> str:
     if due_on <= today + dt.timedelta(days=SOON_DAYS):
         return THIS_WEEK
     return LATER
+
+
+# --- The follow-up some months after discharge ---------------------------------------------
+
+# A scheduled follow-up link goes out on any day from its due date until this many days
+# after it (the daily job may miss a day); after that the follow-up is left, so that a
+# history imported years later never texts people about a service they left long ago.
+FOLLOW_UP_SEND_DAYS = 28
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it is shorter (31 January
+    plus one month is 28 or 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # unreachable: every month has 28 days
+
+
+def post_discharge_due_on(discharged_on: dt.date | None, months: int) -> dt.date | None:
+    """When the follow-up after discharge falls due; None when not discharged or when the
+    team asks for none (0 months)."""
+    if discharged_on is None or months <= 0:
+        return None
+    return add_months(discharged_on, months)
+
+
+def still_sendable(due_on: dt.date, today: dt.date) -> bool:
+    """Whether a follow-up due on `due_on` is still asked for on `today` (see
+    FOLLOW_UP_SEND_DAYS): from its due date (listed earlier as due later) to the window's end."""
+    return today < due_on + dt.timedelta(days=FOLLOW_UP_SEND_DAYS)

@@ -116,7 +116,7 @@ def score(instrument: Instrument, answers: Any) -> Result:
     if rule == "per_item":
         answered = {k: v for k, v in values.items() if v is not None}
         if not answered:
-            raise ScoringError(f"No questions of {instrument.title} were answered.")
+            raise ScoringError("Answer at least one question.")
         bands = {
             k: _band(v, definition["band_sets"][instrument.item(k).bands])
             for k, v in answered.items()
@@ -133,7 +133,7 @@ def score(instrument: Instrument, answers: Any) -> Result:
     if rule == "screen":
         domains = {d["id"]: _screen_domain(d, values) for d in definition["domains"]}
         if all(v is None for v in values.values()):
-            raise ScoringError(f"No questions of {instrument.title} were answered.")
+            raise ScoringError("Answer at least one question.")
         flagged = sorted(k for k, v in domains.items() if v == "positive")
         return Result(
             instrument.id,

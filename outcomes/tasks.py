@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django_tasks import task
 
 from outcomes.instruments import get_instrument
-from outcomes.models import OneTimeLink
+from outcomes.models import OneTimeLink, Timepoint
 from outcomes.sms import send_sms
 
 
@@ -14,10 +15,16 @@ from outcomes.sms import send_sms
 def send_one_time_link(link_id: str, url: str) -> str:
     link = OneTimeLink.objects.select_related("person").get(pk=link_id)
     title = get_instrument(link.instrument).title
+    if link.timepoint == Timepoint.POST_DISCHARGE:
+        why = (
+            "It is a few months since you finished with social prescribing, and we would "
+            "like to know how you are now"
+        )
+    else:
+        why = "your link worker would like you to answer a short questionnaire"
     body = (
-        f"Hello {link.person.given_name}, your link worker would like you to answer a "
-        f"short questionnaire ({title}). It takes about 2 minutes: {url} "
-        "The link works once and expires in a week."
+        f"Hello {link.person.given_name}, {why} ({title}). It takes about 2 minutes: {url} "
+        f"The link works once and expires in {settings.ONE_TIME_LINK_DAYS} days."
     )
     if link.channel == OneTimeLink.Channel.EMAIL:
         subject = "A short questionnaire from your link worker"

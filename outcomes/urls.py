@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outcomes import views
+from outcomes import views, views_experience
 
 app_name = "outcomes"
 urlpatterns = [
@@ -10,4 +10,9 @@ urlpatterns = [
     path("cases/<uuid:case_id>/link/", views.send_link, name="send_link"),
     path("cases/<uuid:case_id>/healthcare/", views.add_healthcare_use, name="healthcare"),
     path("r/<str:token>/", views.respond, name="respond"),
+    path(
+        "referrals/<uuid:referral_id>/feedback/",
+        views_experience.referrer_feedback,
+        name="referrer_feedback",
+    ),
 ]

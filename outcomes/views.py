@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,7 +19,7 @@ from casework.access import get_case_for_user
 from outcomes import actions, queries, schedule
 from outcomes.forms import HealthcareUseForm, RecordMeasureForm, SendLinkForm, questionnaire_form
 from outcomes.instruments import InstrumentError, get_instrument
-from outcomes.models import HealthcareUse, Response
+from outcomes.models import HealthcareUse, Response, Timepoint
 from socialrx.errors import DomainError
 from socialrx.forms import apply_domain_error
 
@@ -27,6 +28,20 @@ def _case(request, case_id, *, for_change=False):
     if not has_permission(request.user, Permission.WORK_CASES):
         raise PermissionDenied
     return get_case_for_user(request.user, case_id, for_change=for_change)
+
+
+# A discharged case may still be measured at discharge (the experience questions) and at
+# the follow-up months after it (listed on /outcomes/due/); nothing earlier can be added.
+AFTER_DISCHARGE = (Timepoint.DISCHARGE, Timepoint.POST_DISCHARGE)
+
+
+def _when_allowed(form, case):
+    """Offer only the timepoints that can still be recorded for this case."""
+    if not case.is_open:
+        field = form.fields["timepoint"]
+        field.choices = [c for c in Timepoint.choices if c[0] in AFTER_DISCHARGE]
+        field.initial = Timepoint.DISCHARGE
+    return form
 
 
 def _page(request, case, status=200, **forms):
@@ -48,8 +63,9 @@ def _page(request, case, status=200, **forms):
         "flagged": flagged,
         "healthcare_use": HealthcareUse.objects.filter(person_id=case.person_id),
         "healthcare_summary": queries.healthcare_use_around_referral(case),
-        "record_form": forms.get("record_form") or RecordMeasureForm(),
-        "link_form": forms.get("link_form") or SendLinkForm(),
+        "record_form": forms.get("record_form") or _when_allowed(RecordMeasureForm(), case),
+        "link_form": forms.get("link_form") or _when_allowed(SendLinkForm(), case),
+        "link_days": settings.ONE_TIME_LINK_DAYS,
         "use_form": forms.get("use_form") or HealthcareUseForm(),
         "new_link": forms.get("new_link"),
         "link_sent": forms.get("link_sent"),
@@ -67,8 +83,8 @@ def case_outcomes(request, case_id):
 @login_required
 def record(request, case_id):
     """Choose a questionnaire (GET with measure-* fields) and complete it (POST)."""
-    case = _case(request, case_id, for_change=request.method == "POST")
-    chooser = RecordMeasureForm(request.GET or request.POST or None)
+    case = _case(request, case_id)
+    chooser = _when_allowed(RecordMeasureForm(request.GET or request.POST or None), case)
     if not chooser.is_valid():
         return _page(request, case, status=400, record_form=chooser)
     instrument = get_instrument(chooser.cleaned_data["instrument"])
@@ -112,8 +128,8 @@ SAFEGUARDING_RAISED = (
 @login_required
 @require_POST
 def send_link(request, case_id):
-    case = _case(request, case_id, for_change=True)
-    form = SendLinkForm(request.POST)
+    case = _case(request, case_id)
+    form = _when_allowed(SendLinkForm(request.POST), case)
     if form.is_valid():
         try:
             _, url = actions.create_one_time_link(
@@ -129,7 +145,10 @@ def send_link(request, case_id):
             channel = form.cleaned_data["channel"]
             sent = queries.link_goes_out(channel)
             if sent:
-                messages.success(request, "Link sent. It works once and expires in a week.")
+                messages.success(
+                    request,
+                    f"Link sent. It works once and expires in {settings.ONE_TIME_LINK_DAYS} days.",
+                )
             else:
                 messages.warning(request, NOT_SENT[channel])
             return _page(request, case, new_link=url, link_sent=sent)

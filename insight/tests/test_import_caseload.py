@@ -254,9 +254,9 @@ connections.csv:3: service_id: '00000000-0000-0000-0000-000000000000' is not a s
 connections.csv:3: status: a sent connection is still waiting for the organisation's answer, so the referral cannot have been discharged; give the answer (accepted or declined)
 connections.csv:4: status: a sent connection is still waiting for the organisation's answer, so the referral cannot have been discharged; give the answer (accepted or declined)
 measures.csv:2: answers: Short Warwick-Edinburgh Mental Wellbeing Scale (SWEMWBS) has 7 questions; 6 answers were given (use - for a question not answered).
-measures.csv:3: instrument: 'wellness' is not one of: hrsn, ons4, swemwbs, ucla3
+measures.csv:3: instrument: 'wellness' is not one of: experience, hrsn, ons4, swemwbs, ucla3
 measures.csv:3: completed_on: '2024/01/17' is not a date like 2024-03-31 (YYYY-MM-DD)
-measures.csv:3: timepoint: 'someday' is not one of: baseline, week_6, week_12, discharge, other
+measures.csv:3: timepoint: 'someday' is not one of: baseline, week_6, week_12, discharge, post_discharge, other
 measures.csv:4: answers: {ucla_error}
 """  # noqa: E501
 

@@ -96,7 +96,9 @@ def test_production_refuses_a_backend_that_sends_nothing(backend):
     "backend", [f"{__name__}.FakeGatewayBackend", "outcomes.sms.DisabledSMSBackend"]
 )
 def test_production_accepts_a_gateway_or_text_messages_turned_off(backend):
-    with override_settings(DEBUG=False, TESTING=False, SMS_BACKEND=backend):
+    with override_settings(
+        DEBUG=False, TESTING=False, TWO_FACTOR_REQUIRED=True, SMS_BACKEND=backend
+    ):
         call_command("check")
 
 
