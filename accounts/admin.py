@@ -3,21 +3,51 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Exists, OuterRef
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken, Area, Team, User
 from accounts.tokens import revoke_api_token
+from accounts.two_factor_actions import reset_for
 from audit.admin import AuditedModelAdmin, AuditedUserAdmin
 from places.postcodes import parse_coverage
 
 
 @admin.register(User)
 class UserAdmin(AuditedUserAdmin):
-    list_display = ("username", "get_full_name", "role", "team", "organization", "is_active")
+    list_display = (
+        "username",
+        "get_full_name",
+        "role",
+        "team",
+        "organization",
+        "is_active",
+        "two_factor",
+    )
     list_filter = ("role", "team", "is_active")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("socialrx", {"fields": ("role", "team", "organization", "job_title")}),
     )
+    actions = ["reset_two_factor"]
+
+    def get_queryset(self, request):
+        devices = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_two_factor=Exists(devices))
+
+    @admin.display(description="Two-factor", boolean=True, ordering="has_two_factor")
+    def two_factor(self, obj) -> bool:
+        return obj.has_two_factor
+
+    @admin.action(description="Reset two-factor sign-in (lost phone)", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        reset = [user.username for user in queryset if reset_for(user, by=request.user)]
+        self.message_user(
+            request,
+            f"Reset two-factor sign-in for {len(reset)} user(s); they set it up again at their "
+            "next sign-in, and their sessions have ended.",
+        )
 
 
 @admin.register(Area)
@@ -84,11 +114,30 @@ class TeamAdmin(AuditedModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedModelAdmin):
-    """Tokens are issued by `manage.py create_api_token` (which shows the secret once) and
-    revoked with the list's action; a revoked token can never be made live again."""
+    """Tokens are issued on a user's API tokens page or by `manage.py create_api_token`
+    (each shows the secret once) and revoked with the list's action (or on the "Everyone's
+    API tokens" page); a revoked token can never be made live again, nor its expiry moved."""
 
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "token_hash", "user", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    readonly_fields = (
+        "prefix",
+        "token_hash",
+        "user",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
     actions = ["revoke_tokens"]
 
     def has_add_permission(self, request):
@@ -111,3 +160,10 @@ for _model, _base in (
 ):
     admin.site.unregister(_model)
     admin.site.register(_model, type(f"Audited{_base.__name__}", (AuditedModelAdmin, _base), {}))
+
+# Two-factor devices are not edited in the admin (their secrets would show, and a change
+# there would skip the audit): users set theirs up themselves; "Reset two-factor sign-in"
+# on the user list removes someone's, audited.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

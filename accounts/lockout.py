@@ -10,6 +10,8 @@ from django import forms
 from django.conf import settings
 from django.shortcuts import render
 
+from socialrx.client_ip import client_ip
+
 
 def lockout_minutes() -> int:
     return max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
@@ -42,8 +44,6 @@ def client_address(request) -> str | None:
     """AXES_CLIENT_IP_CALLABLE: the address the lockout counts, by the rule the other rate
     limits use (TRUSTED_PROXY_HOPS), or None when there is no valid one (a request made in
     code, a Unix socket), which the database's address column would refuse."""
-    from referrals.ratelimit import client_ip  # the one rule for a client's address
-
     address = client_ip(request)
     try:
         return str(ipaddress.ip_address(address))

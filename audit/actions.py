@@ -10,7 +10,9 @@ from audit.context import current
 from audit.models import Event
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    # Django's user, not accounts.User: accounts writes audit events, so audit names none of
+    # its code.
+    from django.contrib.auth.models import AbstractUser as User
 
 
 class Subject(NamedTuple):
@@ -65,6 +67,20 @@ def record_event(
 def record_access(by: User, record: models.Model, *, detail: dict[str, Any] | None = None):
     """Record that `by` viewed `record` (call after the access check has passed)."""
     return record_event(by, Event.Verb.VIEW, record, detail=detail)
+
+
+def record_list_access(
+    by: User, list_name: str, *, people: int, detail: dict[str, Any] | None = None
+) -> Event:
+    """Record that `by` was shown a list naming `people` people (a caseload, a triage
+    queue): one event per list shown, not one per row. `list_name` says which list
+    ("casework.caseload"); detail holds the filters used, never what was typed."""
+    return record_event(
+        by,
+        Event.Verb.VIEW,
+        Subject(list_name, "list"),
+        detail={"people": people, **(detail or {})},
+    )
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -9,8 +9,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.permissions import Permission, has_permission
 from audit.actions import record_event
 from people.models import Consent, EthnicCategory, Person
+from people.queries import people_for
 from people.rules import (
     clean_nhs_number,
     long_term_conditions_error,
@@ -258,9 +260,6 @@ def withdraw_consent(consent: Consent, *, by) -> Consent:
 def _check_may_resolve(duplicate: Person, by) -> Person:
     """The record `duplicate` was flagged against, when `by` may decide: a supervisor of
     the team holding it (they can see it; the flagged record's team may not)."""
-    from accounts.permissions import Permission, has_permission
-    from people.queries import people_for
-
     original = duplicate.possible_duplicate_of
     if original is None:
         raise DomainError("This record is not flagged as a possible duplicate.")
@@ -276,10 +275,15 @@ def _check_may_resolve(duplicate: Person, by) -> Person:
 def _people_foreign_keys():
     """Every (model, field name) that points at a person, found from the models, so a new
     one is never forgotten by a merge."""
+    # include_hidden: a key declared with related_name="+" (a one-time link's) has no
+    # accessor on Person, yet its rows are still the person's and must move too.
     return [
         (rel.related_model, rel.field.name)
-        for rel in Person._meta.related_objects
-        if (rel.one_to_many or rel.one_to_one) and rel.related_model is not Person
+        for rel in Person._meta.get_fields(include_hidden=True)
+        if rel.auto_created
+        and not rel.concrete
+        and (rel.one_to_many or rel.one_to_one)
+        and rel.related_model is not Person
     ]
 
 

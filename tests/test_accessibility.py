@@ -60,6 +60,50 @@ def test_partner_pages_have_no_wcag_violations(page, journey_pages):
     assert violations(page) == [], page.url
 
 
+def test_public_directory_has_no_wcag_violations(page, service):
+    for url in ["/directory/find/", "/directory/find/?q=walk"]:
+        page.goto(url)
+        assert violations(page) == [], url
+
+
+def test_supervisor_pages_have_no_wcag_violations(page, supervisor, journey_pages):
+    login(page, "supervisor")
+    for url in [
+        "/",
+        "/referrals/queue/",
+        "/cases/team/",
+        journey_pages["case"],
+        "/people/duplicates/",
+        "/insight/dashboard/",
+        "/insight/evaluation/",
+    ]:
+        page.goto(url)
+        assert violations(page) == [], url
+
+
+def test_referrer_pages_have_no_wcag_violations(page, referrer, team):
+    login(page, "referrer")
+    for url in ["/", "/referrals/new/"]:
+        page.goto(url)
+        assert violations(page) == [], url
+
+
+def test_commissioner_pages_have_no_wcag_violations(page, commissioner, journey_pages):
+    login(page, "commissioner")
+    for url in ["/", "/insight/dashboard/", "/insight/evaluation/", "/insight/gaps/"]:
+        page.goto(url)
+        assert violations(page) == [], url
+
+
+def test_admin_pages_have_no_wcag_violations(page, admin_user):
+    login(page, "admin")
+    page.goto("/")
+    assert violations(page) == [], "/"
+    page.get_by_role("link", name="Audit log").first.click()
+    page.wait_for_load_state()
+    assert violations(page) == [], page.url
+
+
 def test_the_checker_does_find_violations(page):
     # Guards against a vacuous pass: an unlabelled input and an image without alt text.
     page.set_content('<html lang="en"><title>t</title><main><input><img src="x.png"></main>')

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from web.home import home_context
 
@@ -45,6 +46,17 @@ def permission_denied(request, exception=None):
     )
 
 
+def csrf_failure(request, reason=""):
+    """A form sent without its (valid) security token: say what to do, in the site's style."""
+    return _error(
+        request,
+        403,
+        "Your form could not be sent",
+        "The page was open too long, or your browser's cookies were cleared. Go back, "
+        "reload the page and try again.",
+    )
+
+
 def page_not_found(request, exception=None):
     return _error(
         request,
@@ -55,9 +67,20 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _error(
-        request,
-        500,
-        "Sorry, there is a problem with the service",
-        "The error has been logged. Try again later.",
-    )
+    heading = "Sorry, there is a problem with the service"
+    message = "The error has been logged. Try again later."
+    try:
+        return _error(request, 500, heading, message)
+    except Exception:  # noqa: BLE001 - the page must not fail too (e.g. the database is down)
+        # The full page reads the signed-in user (the session, in the database) for its
+        # header; this one needs nothing but the template.
+        log.warning("error page: rendering without the request context", exc_info=True)
+        page = render_to_string(
+            "web/error_plain.html",
+            {
+                "heading": heading,
+                "message": message,
+                "request_id": getattr(request, "request_id", ""),
+            },
+        )
+        return HttpResponse(page, status=500)

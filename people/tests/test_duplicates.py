@@ -12,6 +12,8 @@ from django.urls import reverse
 from accounts.models import Team
 from accounts.tests.factories import AreaFactory, TeamFactory, UserFactory
 from audit.models import Event
+from outcomes.models import OneTimeLink
+from people.actions import _people_foreign_keys
 from people.models import Consent, Person
 from people.tests.factories import PersonFactory
 from referrals.forms import _FORM_SALT
@@ -118,3 +120,9 @@ def test_the_holding_teams_supervisor_is_told_on_their_home_page(client, world):
     assert reverse("people:duplicates") in home
     client.force_login(world["east_sup"])
     assert "possible duplicate" not in client.get("/").content.decode()
+
+
+def test_a_merge_moves_rows_whose_key_to_the_person_has_no_accessor():
+    # A one-time link's key to its person is declared with related_name="+": a merge that
+    # only followed Person's accessors would leave it behind and fail on delete (PROTECT).
+    assert (OneTimeLink, "person") in _people_foreign_keys()

@@ -1,0 +1,135 @@
+"""Two-factor sign-in (TOTP through django-otp, recovery codes as static tokens): who needs
+it, which devices a user has, how a code is checked, and the session's record of it.
+
+A sign-in with a device only logs the user in after the code (accounts.signin); the
+session then holds STATE = "verified". A user without a device is logged in with STATE =
+"none", and if their role needs two-factor sign-in (`required_for`) TwoFactorMiddleware
+lets them reach nothing but the enrolment pages until they have it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from base64 import b32encode
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import segno
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+STATE = "srx_2fa"  # "verified" once a code was given; "none" when the user had no device
+VERIFIED, NO_DEVICE = "verified", "none"
+PENDING = "srx_2fa_pending"  # password accepted, code not yet: {"user", "backend", "at", "next"}
+PENDING_SECONDS = 5 * 60
+FRESH_CODES = "srx_2fa_fresh_codes"  # recovery codes to show once, on the next page
+RECOVERY_CODE_COUNT = 10
+DEVICE_NAME = "Authenticator app"
+RECOVERY_NAME = "Recovery codes"
+
+_SIX_DIGITS = re.compile(r"^\d{6}$")
+
+
+def required_for(user: User) -> bool:
+    """Admins, staff and supervisors must sign in with a code (unless the setting waives it,
+    which only DEBUG or the test settings may do: accounts.checks)."""
+    if not settings.TWO_FACTOR_REQUIRED:
+        return False
+    return bool(user.is_staff or user.is_superuser or user.role in (Role.SUPERVISOR, Role.ADMIN))
+
+
+def authenticator(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def has_device(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def recovery_device(user: User) -> StaticDevice | None:
+    return StaticDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def recovery_codes_left(user: User) -> int:
+    device = recovery_device(user)
+    return device.token_set.count() if device else 0
+
+
+def normalise_code(code: str) -> str:
+    """What was typed, without the spaces and dashes people copy with codes."""
+    return re.sub(r"[\s-]+", "", code or "").lower()
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    device: TOTPDevice | StaticDevice | None
+    kind: str = ""  # "totp" or "recovery_code" when accepted
+    wait_seconds: int = 0  # > 0 when django-otp's throttle refused to check at all
+
+
+def check_code(user: User, code: str) -> CodeCheck:
+    """Check `code` against the user's authenticator (6 digits) or recovery codes (the
+    rest). Each wrong code slows the next check (django-otp's throttle); a recovery code
+    works once (django-otp deletes it)."""
+    code = normalise_code(code)
+    if not code:
+        return CodeCheck(None)
+    device: TOTPDevice | StaticDevice | None
+    if _SIX_DIGITS.match(code):
+        device, kind = authenticator(user), "totp"
+    else:
+        device, kind = recovery_device(user), "recovery_code"
+    if device is None:
+        return CodeCheck(None)
+    allowed, why = device.verify_is_allowed()
+    if not allowed:
+        locked_until = (why or {}).get("locked_until")
+        from django.utils import timezone
+
+        wait = int((locked_until - timezone.now()).total_seconds()) + 1 if locked_until else 1
+        return CodeCheck(None, wait_seconds=max(wait, 1))
+    if device.verify_token(code):
+        return CodeCheck(device, kind)
+    return CodeCheck(None)
+
+
+def secret_for_typing(device: TOTPDevice) -> str:
+    """The secret as an authenticator app asks for it: base32, in groups of four."""
+    text = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def qr_code_svg(device: TOTPDevice) -> SafeString:
+    """The otpauth:// link as an inline SVG: no script, no inline style (the CSP allows
+    neither), a title for screen readers."""
+    svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=4,
+        border=2,
+        dark="#000",
+        light="#fff",
+        title="QR code to scan with your authenticator app",
+        svgclass="srx-qr",
+        lineclass=None,
+    )
+    return mark_safe(svg)  # noqa: S308 (segno's own markup, built from our data only)
+
+
+_RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32: no 0 or 1 to mistake
+
+
+def new_recovery_code() -> str:
+    """Ten random base32 letters (50 bits): typed as two groups of five."""
+    return "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+
+
+def masked(code: str) -> str:
+    """A recovery code as shown: two groups of five, easier to copy."""
+    return format_html("{} {}", code[:5], code[5:])

@@ -1,0 +1,142 @@
+"""Writes about two-factor sign-in. Each is atomic with its audit event (on the user's
+record, accounts.User, with detail.event naming what happened; never a code or secret)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import F
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import two_factor
+from audit.actions import record_event
+from audit.models import Event
+from socialrx.errors import DomainError
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def pending_authenticator(user: User) -> TOTPDevice:
+    """The not-yet-confirmed authenticator being set up (made once, kept until confirmed,
+    so reloading the page does not change the QR code under the user's phone)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=two_factor.DEVICE_NAME, confirmed=False)
+    return device
+
+
+def confirm_authenticator(user: User, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Turn the pending authenticator on if `code` is right: it replaces any earlier one,
+    and a fresh set of recovery codes replaces any earlier set. Returns the device and
+    the codes (the only time they are readable)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        raise DomainError("Start setting up again: the set-up has expired.", field="code")
+    typed = two_factor.normalise_code(code)
+    # Checked before the transaction, so a wrong code's throttle step is kept.
+    if not (typed.isdigit() and len(typed) == 6) or not device.verify_token(typed):
+        raise DomainError("Enter the 6-digit code your authenticator app shows now.", field="code")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        device.confirmed = True
+        codes = _new_recovery_codes(user)
+        record_event(
+            user,
+            Event.Verb.CREATE,
+            user,
+            detail={"event": "two_factor_enrolled", "recovery_codes": len(codes)},
+        )
+    return device, codes
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    """A new set of recovery codes; the old ones stop working."""
+    if not two_factor.has_device(user):
+        raise DomainError("Set up two-factor sign-in first.")
+    with transaction.atomic():
+        codes = _new_recovery_codes(user)
+        record_event(
+            user,
+            Event.Verb.CHANGE,
+            user,
+            detail={"event": "recovery_codes_regenerated", "recovery_codes": len(codes)},
+        )
+    return codes
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=two_factor.RECOVERY_NAME, confirmed=True)
+    codes: set[str] = set()
+    while len(codes) < two_factor.RECOVERY_CODE_COUNT:
+        codes.add(two_factor.new_recovery_code())
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return sorted(codes)
+
+
+def record_code_used(user: User, kind: str, *, at_sign_in: bool) -> None:
+    """Audit a recovery code's use (the authenticator's codes are covered by the sign-in
+    event itself)."""
+    if kind != "recovery_code":
+        return
+    record_event(
+        user,
+        Event.Verb.CHANGE,
+        user,
+        detail={
+            "event": "recovery_code_used",
+            "left": two_factor.recovery_codes_left(user),
+            "at_sign_in": at_sign_in,
+        },
+    )
+
+
+def turn_off(user: User, code: str) -> None:
+    """The user turns two-factor sign-in off (or starts again): only with a current code or
+    a recovery code, so a session left open cannot do it."""
+    check = two_factor.check_code(user, code)
+    if check.wait_seconds:
+        raise DomainError(
+            f"Too many wrong codes: wait {check.wait_seconds} seconds and try again.",
+            field="code",
+        )
+    if check.device is None:
+        raise DomainError(
+            "Enter the 6-digit code from your authenticator app, or a recovery code.",
+            field="code",
+        )
+    with transaction.atomic():
+        _remove_devices(user)
+        record_event(
+            user,
+            Event.Verb.DELETE,
+            user,
+            detail={"event": "two_factor_turned_off", "with": check.kind},
+        )
+
+
+def reset_for(user: User, *, by: User) -> bool:
+    """An administrator removes someone's authenticator and recovery codes (a lost phone)
+    and ends their sessions: at their next sign-in they set it up again. False if they had
+    nothing to reset."""
+    from accounts.models import User as UserModel
+
+    with transaction.atomic():
+        removed = _remove_devices(user)
+        if not removed:
+            return False
+        UserModel.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        record_event(
+            by, Event.Verb.DELETE, user, detail={"event": "two_factor_reset", "via": "admin"}
+        )
+    return True
+
+
+def _remove_devices(user: User) -> int:
+    totp, _ = TOTPDevice.objects.filter(user=user).delete()
+    static, _ = StaticDevice.objects.filter(user=user).delete()
+    return totp + static

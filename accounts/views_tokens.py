@@ -1,0 +1,132 @@
+"""Personal API tokens: make one (shown once), see yours, revoke yours. Administrators
+(MANAGE_USERS) see and revoke everyone's."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import ApiToken
+from accounts.permissions import Permission, has_permission
+from accounts.tokens import create_api_token, default_days, revoke_api_token
+from socialrx.errors import DomainError
+from socialrx.forms import apply_domain_error
+
+NEW_TOKEN = "srx_new_api_token"  # noqa: S105 (a session key) the token just made, shown once
+PAGE_SIZE = 50
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What uses it, so you recognise it later: for example, practice system.",
+        error_messages={"required": "Enter a name for the token."},
+    )
+    scope = forms.ChoiceField(
+        label="What it may do",
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the token may do."},
+    )
+    days = forms.IntegerField(
+        label="Days until it expires",
+        min_value=1,
+        error_messages={
+            "required": "Enter how many days the token lasts.",
+            "invalid": "Enter a whole number of days.",
+            "min_value": "A token must last at least 1 day.",
+        },
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "nhsuk-input--width-4"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        most = settings.API_TOKEN_MAX_DAYS
+        self.fields["days"].max_value = most
+        self.fields["days"].validators.append(forms.fields.validators.MaxValueValidator(most))
+        self.fields["days"].error_messages["max_value"] = f"A token can last at most {most} days."
+        self.fields["days"].initial = default_days()
+        self.fields["days"].help_text = f"Up to {most}."
+
+
+@login_required
+@never_cache
+def tokens(request):
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token = create_api_token(
+                request.user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                scope=form.cleaned_data["scope"],
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            request.session[NEW_TOKEN] = token
+            return redirect("accounts:tokens")
+    rows = ApiToken.objects.filter(user=request.user)
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "form": form,
+            "rows": rows,
+            "new_token": request.session.pop(NEW_TOKEN, None),
+            "now": timezone.now(),
+            "can_manage": has_permission(request.user, Permission.MANAGE_USERS),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def revoke(request, token_id: int):
+    """Revoke one's own token; an administrator may revoke anyone's (others: 404, as for a
+    token that does not exist)."""
+    rows = ApiToken.objects.select_related("user")
+    if not has_permission(request.user, Permission.MANAGE_USERS):
+        rows = rows.filter(user=request.user)
+    row = get_object_or_404(rows, pk=token_id)
+    if revoke_api_token(row, by=request.user):
+        messages.success(request, f"Token {row.prefix}… ({row.name or 'no name'}) is revoked.")
+    if row.user_id != request.user.pk:
+        return redirect("accounts:all_tokens")
+    return redirect("accounts:tokens")
+
+
+@login_required
+@never_cache
+def all_tokens(request):
+    """Every live token, newest first, for administrators (filter by username)."""
+    if not has_permission(request.user, Permission.MANAGE_USERS):
+        raise PermissionDenied
+    username = request.GET.get("username", "").strip()[:150]
+    rows = ApiToken.objects.select_related("user").filter(
+        revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    if username:
+        rows = rows.filter(user__username=username)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/all_tokens.html",
+        {
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            "query": f"username={username}" if username else "",
+            "username": username,
+        },
+    )
