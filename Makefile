@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 TESTENV := SOCIALRX_TESTING=1
 
-.PHONY: setup run serve test test-fast lint fmt migrations-check check bench clean worker
+.PHONY: setup run serve test test-fast lint types types-baseline fmt migrations-check check bench loadtest fuzz clean worker
 
 # Each step says what it is doing; pip stays quiet (its errors still show).
 $(STAMP): requirements.lock pyproject.toml
@@ -42,9 +42,19 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(TESTENV) $(BIN)/python -m pytest -m "not browser" -x -q $(PYTEST_ARGS)
 
+# ruff, the import contracts (the diagram in docs/architecture.md) and mypy against its baseline.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(TESTENV) $(BIN)/python scripts/mypy_baseline.py
+
+types: $(STAMP)
+	$(TESTENV) $(BIN)/python scripts/mypy_baseline.py
+
+# After fixing type errors (or when the check says a file improved): rewrite mypy-baseline.txt.
+types-baseline: $(STAMP)
+	$(TESTENV) $(BIN)/python scripts/mypy_baseline.py --write
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .
@@ -57,6 +67,17 @@ check: lint test
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH)
+
+# Load and fault benchmark on PostgreSQL (docs/benchmarks.md#load): USERS=100 DURATION=180
+# FAULT=pg-restart restarts the PostgreSQL cluster halfway through.
+loadtest: $(STAMP)
+	@USERS=$(USERS) DURATION=$(DURATION) FAULT=$(FAULT) ./scripts/loadtest.sh
+
+# Schemathesis against /api/openapi.json and /hsds/openapi.json, in-process on a seeded test
+# database (tests/api_fuzz.py): no 5xx, answers as documented. FUZZ_EXAMPLES per operation
+# and mode (default 15); stopped after 5 minutes (docs/api.md, "Fuzzing").
+fuzz: $(STAMP)
+	$(TESTENV) FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),15) timeout 300 $(BIN)/python -m pytest tests/api_fuzz.py -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
 worker: $(STAMP)
 	$(BIN)/python manage.py db_worker

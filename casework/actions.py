@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_event
-from casework import rules
+from casework import rules, signals
 from casework.models import (
     Case,
     Connection,
@@ -20,6 +20,7 @@ from casework.models import (
     PlanAction,
     SafeguardingConcern,
 )
+from people.actions import update_person
 from people.consent import fields_shared_with
 from socialrx.errors import Conflict, ConsentMissing, DomainError, InvalidTransition
 
@@ -299,13 +300,12 @@ def record_contact(
     notes: str = "",
     follow_up_due: dt.date | None = None,
 ) -> Contact:
-    """Log a contact with the person; the first one sets the referral's first-contact time.
+    """Log a contact with the person; the first one sets the referral's first-contact time
+    (referrals.handover, on casework.signals.contact_recorded).
 
     The contact is dated from the day the referral was received up to today. Without a
     user `by` (an imported history), it is recorded as the case's link worker's.
     """
-    from referrals.actions import mark_first_contact
-
     _ensure_open(case)
     _check_date(
         happened_on,
@@ -331,7 +331,7 @@ def record_contact(
     )
     record_event(by, "create", contact, detail={"mode": mode, "minutes": minutes})
     contact_time = timezone.make_aware(dt.datetime.combine(happened_on, dt.time(12)))
-    mark_first_contact(case.referral, at=min(contact_time, timezone.now()), by=by)
+    signals.contact_recorded.send(Case, case=case, at=min(contact_time, timezone.now()), by=by)
     return contact
 
 
@@ -347,10 +347,8 @@ def discharge_case(
     waiting for the organisation's answer blocks discharge (settle it first). Proposals never
     sent are dropped with the discharge as reason. `at` dates a discharge made earlier (an
     imported history). Side effects: audit rows for the case and each connection changed;
-    the referral closes.
+    the referral closes (referrals.handover, on casework.signals.case_discharged).
     """
-    from referrals.actions import close_referral
-
     case = Case.objects.select_for_update().get(pk=case.pk)
     _ensure_open(case)
     if reason not in Case.DischargeReason.values:
@@ -380,8 +378,8 @@ def discharge_case(
     case.discharge_reason = reason
     case.discharge_notes = notes
     case.save(update_fields=["status", "discharged_at", "discharge_reason", "discharge_notes"])
-    record_event(by, "change", case, detail={"status": "discharged", "reason": reason})
-    close_referral(case.referral, by=by)
+    record_event(by, "change", case, detail={"status": Case.Status.DISCHARGED, "reason": reason})
+    signals.case_discharged.send(Case, case=case, by=by)
     return case
 
 
@@ -395,8 +393,6 @@ def raise_safeguarding_concern(case: Case, *, reasons: list[str], response, by):
     disclosure is never dropped. Side effects: a "create" audit row with the reason codes,
     and the person's flag (audited by people.actions.update_person).
     """
-    from people.actions import update_person
-
     if not reasons:
         raise DomainError("A safeguarding concern needs a reason.")
     entered_by = by if (by is not None and by.pk) else None
@@ -433,8 +429,6 @@ def close_safeguarding_concern(
     Conflict when the concern was already closed. Side effects: a "change" audit row (no
     note text), and the person's flag (audited by people.actions.update_person).
     """
-    from people.actions import update_person
-
     if not has_permission(by, Permission.SUPERVISE):
         raise DomainError("Only a supervisor can close a safeguarding concern.")
     current = (

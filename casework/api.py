@@ -13,18 +13,18 @@ from ninja.pagination import paginate
 from accounts.models import User
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_access
+from audit.lists import audited_pages
 from casework import actions, rules
 from casework.access import get_case_for_user, get_partner_connection_for_user
 from casework.models import Connection
 from casework.queries import caseload_for, cases_for
 from casework.schemas import CaseOut, CaseSummaryOut, ConnectionOut, TransitionIn
-from socialrx.pagination import Pages
 
 router = Router(tags=["casework"])
 
 
 @router.get("/caseload", response=list[CaseSummaryOut])
-@paginate(Pages, page_size=50)
+@paginate(audited_pages("casework.caseload"), page_size=50)
 def caseload(request, worker: str | None = None):
     """Open cases held by the caller, or (supervisors) by `worker` in their team."""
     user = request.user

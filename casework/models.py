@@ -5,11 +5,16 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from casework import rules
+
+# The instrument catalogue is data with no imports of its own; a concern names the
+# instrument and the disclosure its answers made (the one edge from casework to outcomes,
+# allowed in pyproject's import contracts).
+from outcomes.instruments import all_instruments, disclosure_labels
+
 
 class Case(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DISCHARGED = "discharged", "Discharged"
+    Status = rules.CaseStatus
 
     class DischargeReason(models.TextChoices):
         GOALS_MET = "goals_met", "Goals met"
@@ -47,7 +52,7 @@ class Case(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="discharged")
+                condition=~models.Q(status=rules.CaseStatus.DISCHARGED)
                 | (models.Q(discharged_at__isnull=False) & ~models.Q(discharge_reason="")),
                 name="discharged_case_has_reason",
             ),
@@ -182,15 +187,7 @@ class PlanAction(models.Model):
 class Connection(models.Model):
     """A social prescription: this person, to this service."""
 
-    class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        SENT = "sent", "Sent to the organisation"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        FIRST_ATTENDED = "first_attended", "First attended"
-        ONGOING = "ongoing", "Ongoing"
-        COMPLETED = "completed", "Completed"
-        DROPPED = "dropped", "Dropped"
+    Status = rules.ConnectionStatus  # declared with the state machine that moves it
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     area = models.ForeignKey("accounts.Area", on_delete=models.PROTECT, related_name="+")
@@ -233,11 +230,11 @@ class Connection(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="declined") | ~models.Q(decline_reason=""),
+                condition=~models.Q(status=rules.DECLINED) | ~models.Q(decline_reason=""),
                 name="declined_connection_has_reason",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="dropped") | ~models.Q(drop_reason=""),
+                condition=~models.Q(status=rules.DROPPED) | ~models.Q(drop_reason=""),
                 name="dropped_connection_has_reason",
             ),
         ]
@@ -347,15 +344,11 @@ class SafeguardingConcern(models.Model):
 
     @property
     def reason_labels(self) -> list[str]:
-        from outcomes.instruments import disclosure_labels
-
         labels = disclosure_labels(self.instrument)
         return [labels.get(code, code) for code in self.reasons]
 
     @property
     def instrument_title(self) -> str:
-        from outcomes.instruments import all_instruments
-
         instrument = all_instruments().get(self.instrument)
         return instrument.title if instrument else self.instrument
 

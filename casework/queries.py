@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.permissions import Permission, has_permission
-from casework.models import Case, Connection
+from casework.models import Case, Connection, Contact, SafeguardingConcern
+from people.consent import fields_shared_with
 
 
 def cases_for(user) -> QuerySet[Case]:
@@ -35,18 +38,24 @@ def caseload_for(user, *, mine_only: bool = True) -> QuerySet[Case]:
     return qs.order_by("person__family_name", "person__given_name")
 
 
+def connections_awaiting_answer_for(user, *, sent_before: dt.datetime) -> QuerySet[Connection]:
+    """Connections on `user`'s own caseload sent to an organisation before `sent_before`
+    and still without its answer, oldest first."""
+    return (
+        Connection.objects.filter(
+            case__in=caseload_for(user), status=Connection.Status.SENT, sent_at__lt=sent_before
+        )
+        .select_related("service", "case__person")
+        .order_by("sent_at")
+    )
+
+
 def follow_ups_due_for(user, *, today, horizon_days: int = 7, team_wide: bool = False):
     """Open cases of `user` whose latest contact set a follow-up due by today+horizon.
 
     Only the latest contact of each case counts: a later contact replaces the follow-up
     that an earlier one asked for.
     """
-    import datetime as dt
-
-    from django.db.models import OuterRef, Subquery
-
-    from casework.models import Contact
-
     latest = Contact.objects.filter(case=OuterRef("pk")).order_by("-happened_on", "-recorded_at")
     return (
         caseload_for(user, mine_only=not team_wide)
@@ -59,8 +68,6 @@ def follow_ups_due_for(user, *, today, horizon_days: int = 7, team_wide: bool = 
 def open_concerns_for(user, *, team_wide: bool = False):
     """Safeguarding concerns not yet reviewed, oldest first: on `user`'s own cases, or on any
     case of their team (supervisors). Discharged cases count: a concern outlives the case."""
-    from casework.models import SafeguardingConcern
-
     qs = SafeguardingConcern.objects.filter(case__in=cases_for(user), reviewed_at__isnull=True)
     if not team_wide:
         qs = qs.filter(case__link_worker=user)
@@ -71,8 +78,6 @@ def open_concerns_for(user, *, team_wide: bool = False):
 
 def shared_person_view(connection: Connection) -> dict:
     """What the partner organisation may see of the person: only the consented fields."""
-    from people.consent import fields_shared_with
-
     person = connection.case.person
     allowed = set(fields_shared_with(person, connection.organization_id))
     view: dict = {}

@@ -1,7 +1,9 @@
 """Pure rules for case work: the connection state machine, what happens to connections at
 discharge, which dates fit the journey, and what is due when.
 
-The state names are `casework.models.Connection.Status` values (a test keeps the two equal).
+The case and connection states are declared once, here (`CaseStatus`, `ConnectionStatus`,
+which the models use as `Case.Status` and `Connection.Status`); the module names below are
+members, not copies of the strings.
 """
 
 from __future__ import annotations
@@ -9,14 +11,37 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-PROPOSED = "proposed"
-SENT = "sent"
-ACCEPTED = "accepted"
-DECLINED = "declined"
-FIRST_ATTENDED = "first_attended"
-ONGOING = "ongoing"
-COMPLETED = "completed"
-DROPPED = "dropped"
+from django.db.models import TextChoices
+
+
+class CaseStatus(TextChoices):
+    """Whether a case is open (`casework.models.Case.Status`)."""
+
+    OPEN = "open", "Open"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class ConnectionStatus(TextChoices):
+    """Where a connection is in PRODUCT.md's journey (`casework.models.Connection.Status`)."""
+
+    PROPOSED = "proposed", "Proposed"
+    SENT = "sent", "Sent to the organisation"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    FIRST_ATTENDED = "first_attended", "First attended"
+    ONGOING = "ongoing", "Ongoing"
+    COMPLETED = "completed", "Completed"
+    DROPPED = "dropped", "Dropped"
+
+
+PROPOSED = ConnectionStatus.PROPOSED
+SENT = ConnectionStatus.SENT
+ACCEPTED = ConnectionStatus.ACCEPTED
+DECLINED = ConnectionStatus.DECLINED
+FIRST_ATTENDED = ConnectionStatus.FIRST_ATTENDED
+ONGOING = ConnectionStatus.ONGOING
+COMPLETED = ConnectionStatus.COMPLETED
+DROPPED = ConnectionStatus.DROPPED
 
 WORKER = "link_worker"
 PARTNER = "partner"

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Permission, has_permission
-from audit.actions import record_access
+from audit.actions import record_access, record_list_access
 from casework import actions, forms, rules
 from casework.access import get_case_for_user
-from casework.models import Goal, PlanAction
+from casework.models import Case, Goal, PlanAction
 from casework.queries import caseload_for, cases_for
 from directory.models import Service
 from socialrx.errors import DomainError
@@ -58,8 +58,15 @@ def caseload(request):
     if not has_permission(request.user, Permission.WORK_CASES):
         raise PermissionDenied
     mine = request.GET.get("show") != "team"
-    cases = caseload_for(request.user, mine_only=mine).select_related("person", "link_worker")
+    cases = list(caseload_for(request.user, mine_only=mine).select_related("person", "link_worker"))
+    _audit_list(request, "casework.caseload", cases, show="mine" if mine else "team")
     return render(request, "casework/caseload.html", {"cases": cases, "mine": mine})
+
+
+def _audit_list(request, list_name: str, cases: list, **detail) -> None:
+    """One audit event per list of people shown, naming how many (not one per row)."""
+    people = len({case.person_id for case in cases})
+    record_list_access(request.user, list_name, people=people, detail=detail)
 
 
 @login_required
@@ -211,7 +218,13 @@ def discharge(request, case_id):
         continuing = case.connections.filter(independent_since__isnull=False)
         names = ", ".join(c.service.name for c in continuing.select_related("service"))
         carry_on = f" Continuing independently with: {names}." if names else ""
-        return f"{case.person.full_name} has been discharged.{carry_on}"
+        ask = (
+            ""
+            if data["reason"] in ("died", "no_contact")
+            else " Ask them the experience questions: Outcome measures, questionnaire "
+            "'Your experience of social prescribing', when 'Discharge'."
+        )
+        return f"{case.person.full_name} has been discharged.{carry_on}{ask}"
 
     return _post(request, case_id, forms.DischargeForm, act, "discharge_form")
 
@@ -264,5 +277,10 @@ def team_cases(request):
     """Supervisors: the team's open cases by worker."""
     if not has_permission(request.user, Permission.SUPERVISE):
         raise PermissionDenied
-    cases = cases_for(request.user).filter(status="open").select_related("person", "link_worker")
+    cases = list(
+        cases_for(request.user)
+        .filter(status=Case.Status.OPEN)
+        .select_related("person", "link_worker")
+    )
+    _audit_list(request, "casework.team_cases", cases)
     return render(request, "casework/caseload.html", {"cases": cases, "mine": False})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from accounts.permissions import Permission, has_permission
-from people.models import Person
+from people.models import Consent, Person
 
 
 def people_for(user) -> QuerySet[Person]:
@@ -18,15 +18,20 @@ def people_for(user) -> QuerySet[Person]:
     and its outcome (referrals.queries), never the record it was filed against; partners
     see consent-limited views of the connections sent to them (casework.queries).
     """
-    from referrals.models import Referral
-
     qs = Person.objects.select_related("team", "area")
     if has_permission(user, Permission.VIEW_TEAM_PEOPLE) and user.team_id:
-        referred_here = Referral.objects.filter(team_id=user.team_id).values("person_id")
+        # Through the referrals' foreign key to the person: people sits below referrals and
+        # imports none of its code.
+        referred_here = Person.objects.filter(referrals__team_id=user.team_id).values("pk")
         return qs.filter(
             Q(area_id=user.team.area_id, team_id=user.team_id) | Q(pk__in=referred_here)
         )
     return qs.none()
+
+
+def consents_of(person: Person) -> QuerySet[Consent]:
+    """Every consent the person gave or withdrew, with who recorded it."""
+    return person.consents.select_related("organization", "recorded_by")
 
 
 def duplicates_to_check_for(user) -> QuerySet[Person]:

@@ -2,6 +2,8 @@ from django.urls import path
 
 from people import views
 
+# The person's own page, people:detail, lists their cases and referrals (apps above people):
+# web.person composes it and adds it to these routes (socialrx/urls.py includes the result).
 app_name = "people"
 urlpatterns = [
     path("duplicates/", views.duplicates, name="duplicates"),
@@ -10,7 +12,6 @@ urlpatterns = [
         views.resolve_duplicate,
         name="resolve_duplicate",
     ),
-    path("<uuid:person_id>/", views.detail, name="detail"),
     path("<uuid:person_id>/edit/", views.edit, name="edit"),
     path("<uuid:person_id>/consents/", views.consent, name="consent"),
     path(

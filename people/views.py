@@ -1,4 +1,6 @@
-"""Pages about a person: their details and their consents, within the viewer's scope."""
+"""Pages about a person: editing their details and their consents, within the viewer's scope.
+The person's own page (people:detail) lists their cases and referrals too, so it is composed
+above both, in web.person."""
 
 from __future__ import annotations
 
@@ -7,43 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_access
-from casework.queries import cases_for
 from people import actions
 from people.access import get_person_for_user
 from people.forms import ConsentForm, PersonForm
-from people.queries import duplicates_to_check_for
-from people.rules import age_on
-from referrals.queries import referrals_for
+from people.queries import consents_of, duplicates_to_check_for
 from socialrx.errors import DomainError
 from socialrx.forms import apply_domain_error
-
-
-def _consents(person):
-    return person.consents.select_related("organization", "recorded_by")
-
-
-@login_required
-def detail(request, person_id):
-    """Demographics, consents, safeguarding, and links to the person's cases and referrals.
-    Referrers see the people they referred, read-only."""
-    person = get_person_for_user(request.user, person_id)
-    record_access(request.user, person)
-    can_edit = has_permission(request.user, Permission.EDIT_PEOPLE)
-    context = {
-        "person": person,
-        "age": age_on(person.birth_date, timezone.localdate()) if person.birth_date else None,
-        "can_edit": can_edit,
-        "consents": _consents(person),
-        "cases": cases_for(request.user).filter(person=person),
-        "referrals": referrals_for(request.user).filter(person=person),
-        "consent_form": ConsentForm() if can_edit else None,
-    }
-    return render(request, "people/detail.html", context)
 
 
 @login_required
@@ -90,7 +65,7 @@ def consent(request, person_id):
             return redirect("people:detail", person_id=person.pk)
     if request.method == "GET":
         record_access(request.user, person)
-    context = {"person": person, "consents": _consents(person), "form": form}
+    context = {"person": person, "consents": consents_of(person), "form": form}
     status = 400 if form.is_bound else 200
     return render(request, "people/consent.html", context, status=status)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_event
+from casework.actions import open_case
 from people.actions import clean_person_fields, create_person, record_consent
 from people.models import Consent, Person
 from people.queries import people_for
@@ -248,8 +249,6 @@ def accept_referral(referral: Referral, *, link_worker, by, at=None):
     earlier (an imported history). Side effects: the case (casework.actions.open_case) and
     audit rows for both.
     """
-    from casework.actions import open_case
-
     _move(referral, Referral.Status.ACCEPTED)
     if (
         link_worker is None
@@ -262,7 +261,7 @@ def accept_referral(referral: Referral, *, link_worker, by, at=None):
     referral.triaged_at = at or timezone.now()
     referral.triaged_by = by
     referral.save(update_fields=["status", "assigned_to", "triaged_at", "triaged_by"])
-    record_event(by, "change", referral, detail={"status": "accepted"})
+    record_event(by, "change", referral, detail={"status": Referral.Status.ACCEPTED})
     return open_case(referral, link_worker=link_worker, by=by, at=at)
 
 
@@ -278,7 +277,7 @@ def decline_referral(referral: Referral, *, reason: str, by) -> Referral:
     referral.triaged_at = timezone.now()
     referral.triaged_by = by
     referral.save(update_fields=["status", "decline_reason", "triaged_at", "triaged_by"])
-    record_event(by, "change", referral, detail={"status": "declined"})
+    record_event(by, "change", referral, detail={"status": Referral.Status.DECLINED})
     return referral
 
 
@@ -297,7 +296,7 @@ def redirect_referral(referral: Referral, *, to: str, reason: str = "", by) -> R
     referral.save(
         update_fields=["status", "redirected_to", "decline_reason", "triaged_at", "triaged_by"]
     )
-    record_event(by, "change", referral, detail={"status": "redirected"})
+    record_event(by, "change", referral, detail={"status": Referral.Status.REDIRECTED})
     return referral
 
 
@@ -328,5 +327,5 @@ def close_referral(referral: Referral, *, by) -> Referral:
     _move(referral, Referral.Status.CLOSED)
     referral.status = Referral.Status.CLOSED
     referral.save(update_fields=["status"])
-    record_event(by, "change", referral, detail={"status": "closed"})
+    record_event(by, "change", referral, detail={"status": Referral.Status.CLOSED})
     return referral

@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 
 from accounts.permissions import Permission, has_permission
 from audit.actions import record_access
+from audit.lists import audited_pages
 from people.access import get_person_for_user
 from referrals import routing
 from referrals.access import get_referral_for_user
@@ -21,19 +22,18 @@ from referrals.queries import referrals_for
 from referrals.reasons import SNOMED_FOR_REASON, Reason
 from referrals.schemas import (
     PersonIn,
-    ReasonOut,
     ReferralFilter,
     ReferralIn,
     ReferralOut,
+    ReferralReasonOut,
     TeamOut,
 )
 from socialrx.errors import DomainError
-from socialrx.pagination import Pages
 
 router = Router(tags=["referrals"])
 
 
-@router.get("/referral-reasons", response=list[ReasonOut], auth=None)
+@router.get("/referral-reasons", response=list[ReferralReasonOut], auth=None)
 def referral_reasons(request):
     """The coded reasons a referral may give (public: it is a vocabulary, not data)."""
     out = []
@@ -110,7 +110,7 @@ def create_referral(request, payload: ReferralIn):
 
 
 @router.get("/referrals", response=list[ReferralOut])
-@paginate(Pages, page_size=50)
+@paginate(audited_pages("referrals.referrals"), page_size=50)
 def list_referrals(request, filters: Query[ReferralFilter]):
     """Your team's referrals (case work roles) or the ones you made (referrers), newest
     first; filter with ?status=received|accepted|declined|redirected|closed."""

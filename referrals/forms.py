@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS
 
+from accounts.models import Role, User
 from people.rules import (
     clean_nhs_number,
 )
@@ -223,8 +224,6 @@ class AcceptForm(IdPrefixMixin, forms.Form):
 
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
-        from accounts.models import Role, User
-
         self.fields["link_worker"].queryset = User.objects.filter(
             team=team, role__in=[Role.LINK_WORKER, Role.SUPERVISOR], is_active=True
         ).order_by("first_name")

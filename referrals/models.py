@@ -6,7 +6,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from referrals.reasons import Reason
+from referrals import rules
+from referrals.reasons import Reason, reason_label
 
 
 class Referral(models.Model):
@@ -21,12 +22,7 @@ class Referral(models.Model):
         ROUTINE = "routine", "Routine"
         URGENT = "urgent", "Urgent"
 
-    class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        REDIRECTED = "redirected", "Redirected"
-        CLOSED = "closed", "Closed (case discharged)"
+    Status = rules.ReferralStatus  # declared with the triage moves that change it
 
     OPEN_STATUSES = (Status.RECEIVED, Status.ACCEPTED)
 
@@ -109,11 +105,11 @@ class Referral(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="declined") | ~models.Q(decline_reason=""),
+                condition=~models.Q(status=rules.DECLINED) | ~models.Q(decline_reason=""),
                 name="declined_referral_has_reason",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="redirected") | ~models.Q(redirected_to=""),
+                condition=~models.Q(status=rules.REDIRECTED) | ~models.Q(redirected_to=""),
                 name="redirected_referral_names_destination",
             ),
             models.UniqueConstraint(
@@ -132,8 +128,6 @@ class Referral(models.Model):
 
     @property
     def reason_labels(self) -> list[str]:
-        from referrals.reasons import reason_label
-
         return [reason_label(code) for code in self.reasons]
 
     @property

@@ -5,26 +5,9 @@ from __future__ import annotations
 
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 
 WINDOW_SECONDS = 3600
-
-
-def client_ip(request) -> str:
-    """The client's address. Behind TRUSTED_PROXY_HOPS reverse proxies, the address the
-    outermost trusted proxy saw (taken from the right of X-Forwarded-For, since a client
-    can put anything at the left); otherwise REMOTE_ADDR."""
-    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
-    if hops > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "unknown")
 
 
 def seconds_left_in_window(window_seconds: int = WINDOW_SECONDS) -> int:

@@ -1,14 +1,27 @@
-"""Pure rules for referrals: which triage moves are allowed from which state."""
+"""Pure rules for referrals: which triage moves are allowed from which state.
+
+The states are declared once, here (`ReferralStatus`, which the model uses as
+`Referral.Status`); the module names below are its members, not copies of the strings.
+"""
 
 from __future__ import annotations
 
-RECEIVED, ACCEPTED, DECLINED, REDIRECTED, CLOSED = (
-    "received",
-    "accepted",
-    "declined",
-    "redirected",
-    "closed",
-)
+from django.db.models import TextChoices
+
+
+class ReferralStatus(TextChoices):
+    RECEIVED = "received", "Received"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    REDIRECTED = "redirected", "Redirected"
+    CLOSED = "closed", "Closed (case discharged)"
+
+
+RECEIVED = ReferralStatus.RECEIVED
+ACCEPTED = ReferralStatus.ACCEPTED
+DECLINED = ReferralStatus.DECLINED
+REDIRECTED = ReferralStatus.REDIRECTED
+CLOSED = ReferralStatus.CLOSED
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     RECEIVED: frozenset({ACCEPTED, DECLINED, REDIRECTED}),

@@ -184,7 +184,7 @@ class TeamOut(Schema):
     kind: str
 
 
-class ReasonOut(Schema):
+class ReferralReasonOut(Schema):
     code: str
     label: str
     snomed_code: str | None = None

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Permission, has_permission
-from audit.actions import record_access
+from audit.actions import record_access, record_list_access
 from casework.queries import cases_for
 from referrals import actions, routing
 from referrals.access import get_referral_for_user
@@ -24,8 +24,9 @@ from referrals.forms import (
 )
 from referrals.models import Referral
 from referrals.queries import referrals_for, triage_queue_for
-from referrals.ratelimit import allow, client_ip, seconds_left_in_window
+from referrals.ratelimit import allow, seconds_left_in_window
 from referrals.rules import is_identity_mismatch
+from socialrx.client_ip import client_ip
 from socialrx.errors import DomainError
 from socialrx.forms import apply_domain_error
 
@@ -162,7 +163,10 @@ def _details_given(referral) -> dict:
 @login_required
 def queue(request):
     _require(request.user, Permission.TRIAGE_REFERRALS)
-    referrals = triage_queue_for(request.user).select_related("possible_duplicate_of")
+    referrals = list(triage_queue_for(request.user).select_related("possible_duplicate_of"))
+    # One audit event for the list, naming how many people it showed.
+    people = len({r.person_id for r in referrals})
+    record_list_access(request.user, "referrals.triage_queue", people=people)
     return render(request, "referrals/queue.html", {"referrals": referrals})
 
 

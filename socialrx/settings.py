@@ -36,8 +36,12 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "audit",
+    "idempotency",
     "directory",
     "places",
     "people",
@@ -46,6 +50,8 @@ INSTALLED_APPS = [
     "outcomes",
     "matching",
     "insight",
+    "records",
+    "trials",
     "web",
 ]
 
@@ -64,6 +70,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    # A 403 to a signed-in user is audited; staff who need two-factor sign-in reach nothing
+    # else until they have it (accounts.middleware, docs/operations.md).
+    "accounts.middleware.RefusedAccessAuditMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.IdleSessionMiddleware",
     # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -126,6 +136,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"  # honours TRUSTED_PROXY_HOPS
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# The code typed at the second sign-in step is masked in axes' records, like the password.
+AXES_SENSITIVE_PARAMETERS = ["code"]
+
+# Two-factor sign-in (TOTP, django-otp): required for admins, staff and supervisors. Only a
+# DEBUG laptop demo or the test settings may waive it (accounts.E001 stops production
+# starting without it); everyone else may turn it on for themselves.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=not (DEBUG or TESTING))
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "socialrx")
+# Personal API tokens expire: this many days unless the maker chooses fewer (up to the max).
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
 
 # Argon2 for new passwords; the others still check (and upgrade) older hashes.
 PASSWORD_HASHERS = [
@@ -209,6 +230,9 @@ OUTCOME_FOLLOW_UP_WEEKS = {
     "week_12": env_int("OUTCOME_SECOND_FOLLOW_UP_WEEKS", 12),
 }
 ONE_TIME_LINK_DAYS = env_int("ONE_TIME_LINK_DAYS", 7)
+# The measure some months after discharge ("do gains last"); a team's own figure is set on
+# the admin's Team follow-ups page (outcomes.TeamFollowUp). docs/outcomes.md.
+POST_DISCHARGE_FOLLOW_UP_MONTHS = env_int("POST_DISCHARGE_FOLLOW_UP_MONTHS", 3)
 # Text messages: off in production until a gateway is configured (the page says texts are
 # not sent); on a laptop the console backend prints "NOT SENT". A production backend that
 # sends nothing yet pretends to (the console one) stops start-up (outcomes.E001).
@@ -228,6 +252,23 @@ DIRECTORY_STALE_AFTER_DAYS = env_int("DIRECTORY_STALE_AFTER_DAYS", 365)
 # Requests bigger than this are refused before any view sees them (a clear 400, not a 500).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256_000)
+# API writes sent with an Idempotency-Key: how long the first answer is replayed (docs/api.md).
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+# Records management (records app, docs/operations.md): the Unicode font of subject access
+# PDFs (Debian's fonts-dejavu-core; without it, a documented fallback), and how long a closed
+# case is kept before `manage.py apply_retention` anonymises it.
+SUBJECT_ACCESS_PDF_FONT = env_str(
+    "SUBJECT_ACCESS_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+)
+# 8 years: the NHS Records Management Code of Practice's period for adult health records
+# not covered elsewhere in its schedule. Other periods by discharge reason: "died=8,...".
+RETENTION_YEARS_AFTER_DISCHARGE = env_int("RETENTION_YEARS_AFTER_DISCHARGE", 8)
+RETENTION_YEARS_BY_DISCHARGE_REASON = {
+    reason.strip(): int(years)
+    for reason, _, years in (
+        item.partition("=") for item in env_list("RETENTION_YEARS_BY_DISCHARGE_REASON", [])
+    )
+}
 
 # Self-referral: how many submissions one address may make per hour.
 SELF_REFERRAL_RATE_PER_HOUR = env_int("SELF_REFERRAL_RATE_PER_HOUR", 5)
@@ -242,6 +283,7 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_RENEW_AFTER_SECONDS = 60
 CSRF_COOKIE_HTTPONLY = False
+CSRF_FAILURE_VIEW = "web.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -303,5 +345,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"level": "INFO"},
         "axes": {"level": "WARNING"},  # lockouts and repeated failures, not every login
+        "fontTools": {"level": "WARNING"},  # subject access PDFs: not every font table
     },
 }

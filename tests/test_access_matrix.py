@@ -13,6 +13,7 @@ which roles find which of the world's records in the answer: everyone else must 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.models import ApiToken
+from accounts.tokens import create_api_token
 from casework.tests.factories import ConnectionFactory, GoalFactory
 from directory.models import Service
 from directory.tests.factories import OrganizationFactory, ServiceFactory
@@ -28,6 +31,7 @@ from people.models import Consent
 from people.tests.factories import ConsentFactory
 from referrals.models import Referral
 from referrals.tests.factories import ReferralFactory
+from trials.tests.factories import TrialFactory
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", "denied", "hidden"
 ROLES = [
@@ -63,6 +67,16 @@ MATRIX: dict[str, dict[str, str]] = {
     "web:login": PUBLIC,
     "web:healthz": PUBLIC,
     "accounts:sign_out_everywhere": expect(OK),  # GET shows the button; POST logs out
+    # One's own two-factor sign-in and API tokens (the enforced two-factor path is tested
+    # in accounts/tests/test_two_factor.py); a token is revoked by its owner or an admin.
+    "accounts:two_factor": expect(OK),
+    "accounts:two_factor_setup": expect(OK),
+    "accounts:two_factor_code": expect(OK),
+    "accounts:recovery_codes": expect(OK),
+    "accounts:two_factor_off": expect(OK),
+    "accounts:tokens": expect(OK),
+    "accounts:all_tokens": expect(DENIED, admin_user=OK),
+    "accounts:revoke_token": expect(HIDDEN, worker=OK, admin_user=OK),
     "referrals:self_refer": PUBLIC,
     "referrals:self_refer_thanks": PUBLIC,
     "referrals:new": expect(DENIED, referrer=OK, **CASE_ROLES_ANY_TEAM),
@@ -77,6 +91,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "people:duplicates": expect(DENIED, supervisor=OK),
     # Only records flagged against one of the supervisor's own team's people.
     "people:resolve_duplicate": expect(HIDDEN),
+    # Subject access: the whole record, for a supervisor of the team holding it.
+    "records:subject_access_json": expect(HIDDEN, worker=DENIED, colleague=DENIED, supervisor=OK),
+    "records:subject_access_pdf": expect(HIDDEN, worker=DENIED, colleague=DENIED, supervisor=OK),
     "casework:caseload": expect(DENIED, **CASE_ROLES_ANY_TEAM),
     "casework:team_cases": expect(DENIED, supervisor=OK),
     "casework:case": CASE_PAGE,
@@ -108,6 +125,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "outcomes:send_link": CASE_PAGE,
     "outcomes:healthcare": CASE_PAGE,
     "outcomes:respond": PUBLIC,
+    # Only the referrer, once the case is discharged (the world's case is open: 403).
+    "outcomes:referrer_feedback": expect(
+        HIDDEN, **dict.fromkeys(CASE_WORKERS, DENIED), referrer=DENIED
+    ),
     # The /hsds/ and /api/ routes are in API_MATRIX below.
     "matching:case_suggestions": CASE_PAGE,
     "matching:add_to_plan": CASE_PAGE,
@@ -126,10 +147,17 @@ MATRIX: dict[str, dict[str, str]] = {
     "insight:gaps_csv": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
     # Evaluation: aggregates only, for the same readers (a supervisor: their team).
     "insight:evaluation": expect(DENIED, supervisor=OK, commissioner=OK, admin_user=OK),
+    # Trial mode: commissioners run trials; link workers record consent on their team's cases.
+    "trials:trials": expect(DENIED, commissioner=OK),
+    "trials:detail": expect(DENIED, commissioner=OK),
+    "trials:switch_off": expect(DENIED, commissioner=OK),
+    "trials:consent": CASE_PAGE,
 }
 
 # Views that change state are exercised with POST (empty or harmless data); the rest GET.
 POST_ONLY = {
+    "accounts:two_factor_off",
+    "accounts:revoke_token",
     "referrals:triage",
     "people:resolve_duplicate",
     "people:consent",
@@ -150,6 +178,7 @@ POST_ONLY = {
     "matching:feedback",
     "directory:report",
     "directory:verify",
+    "trials:switch_off",
 }
 SKIP_NAMESPACES = {"admin"}  # Django admin has its own checks
 API_NAMESPACES = {"api", "hsds"}  # checked by API_MATRIX
@@ -206,8 +235,11 @@ def world(worker, referrer, service, organization, other_team):
         visibility=Service.Visibility.PROFESSIONALS,
     )
     south_referral = ReferralFactory(person__team=other_team)  # out of North's scope
+    trial = TrialFactory(team=worker.team, switched_on_at=case.opened_at - dt.timedelta(days=1))
     matching_state.reset()  # suggestions read a process-wide index: build it from this world
+    create_api_token(worker, name="world")
     yield {
+        "token_id": ApiToken.objects.get(user=worker).pk,
         "case_id": case.pk,
         "person_id": case.person_id,
         "referral_id": case.referral_id,
@@ -225,6 +257,7 @@ def world(worker, referrer, service, organization, other_team):
         "reach_table": "reach-by-ethnicity",
         "table": "referrals-by-source",
         "gap_table": "investment",
+        "trial_id": trial.pk,
     }
     matching_state.reset()
 

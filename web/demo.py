@@ -26,7 +26,16 @@ from django.utils import timezone
 
 from accounts.models import Area, Role, Team, User
 from casework.models import Case, Connection, Contact, Conversation, Goal, PlanAction
-from directory.models import Location, Organization, Schedule, Service, ServiceAtLocation
+from directory.models import (
+    Attribute,
+    Location,
+    Organization,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+)
+from directory.taxonomy import load_taxonomy
 from outcomes.instruments import get_instrument
 from outcomes.models import Response, Timepoint
 from outcomes.scoring import score
@@ -42,6 +51,7 @@ TOWN = "Ashby Vale"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TOWN_FILE = DATA_DIR / "demo_town.toml"
 POSTCODES_FILE = DATA_DIR / "demo_postcodes.csv"
+CATEGORIES_FILE = DATA_DIR / "demo_categories.toml"
 
 DEMO_LOGINS = [
     ("referrer", Role.REFERRER, "Dr Priya Shah", "refers patients and sees what happened"),
@@ -68,6 +78,13 @@ def town_data() -> dict:
     """The town's names, streets, venues, organisations and services (demo_town.toml)."""
     with TOWN_FILE.open("rb") as handle:
         return tomllib.load(handle)
+
+
+@functools.cache
+def category_words() -> dict[str, str]:
+    """Words in a demo service's name, and the socialrx category each one puts it in."""
+    with CATEGORIES_FILE.open("rb") as handle:
+        return tomllib.load(handle)["words"]
 
 
 def demo_postcodes() -> list[str]:
@@ -281,9 +298,6 @@ def _service(
 
 def _categorise(services: list[Service]) -> None:
     """Categories from the socialrx taxonomy, so category search and matching work."""
-    from directory.models import Attribute, TaxonomyTerm
-    from directory.taxonomy import load_taxonomy
-
     load_taxonomy()
     terms = {t.code: t for t in TaxonomyTerm.objects.all()}
     attributes = []
@@ -351,6 +365,27 @@ def _staff(teams: Teams, orgs: list[Organization]) -> dict[str, User]:
 # --- People and their journeys ---------------------------------------------------------------
 
 
+# Where each person's journey stops, repeating every 200 people: the referral's status, or
+# how far their case has got.
+NEW_CASE, CONVERSATION, CONNECTED = "new_case", "conversation", "connected"
+STAGES = (
+    [Referral.Status.RECEIVED] * 15
+    + [Referral.Status.DECLINED] * 8
+    + [Referral.Status.REDIRECTED] * 5
+    + [NEW_CASE] * 20
+    + [CONVERSATION] * 20
+    + [CONNECTED] * 100
+    + [Case.Status.DISCHARGED] * 32
+)
+TRIAGED_AWAY = {
+    Referral.Status.DECLINED: (
+        "decline_reason",
+        "Needs are clinical; advised to see the practice nurse.",
+    ),
+    Referral.Status.REDIRECTED: ("redirected_to", "Community mental health team"),
+}
+
+
 def _journeys(
     rng: random.Random,
     people: int,
@@ -360,123 +395,141 @@ def _journeys(
     services: list[Service],
     postcodes: list[str],
 ) -> dict[str, int]:
-    """`people` people, each somewhere on the journey from referral to discharge."""
-    now = timezone.now()
-    today = timezone.localdate()
-    area, pcn = teams.area, teams.pcn
+    """`people` people, each somewhere on the journey from referral to discharge (STAGES).
+    Written straight to the tables, dated in the past; the draws from `rng` are in a fixed
+    order, so the same seed gives the same town."""
     workers = [staff["linkworker"], staff["linkworker2"], staff["linkworker3"]]
     referrers = [staff["referrer"], staff["referrer2"]]
     walking = staff["partner"].organization
+    walking_services = [s for s in services if s.organization_id == walking.pk]
     town = town_data()
     used: set[str] = set()
-    stages = (
-        ["received"] * 15
-        + ["declined"] * 8
-        + ["redirected"] * 5
-        + ["new_case"] * 20
-        + ["conversation"] * 20
-        + ["connected"] * 100
-        + ["discharged"] * 32
-    )
     counts = {"referrals": 0, "cases": 0, "connections": 0}
-    reason_codes = list(Reason.values)
-    walking_services = [s for s in services if s.organization_id == walking.pk]
     for i in range(people):
-        stage = stages[i % len(stages)]
-        given, family = rng.choice(town["first_names"]), rng.choice(town["family_names"])
-        birth = today - dt.timedelta(days=rng.randint(19 * 365, 92 * 365))
-        person = Person.objects.create(
-            area=area,
-            team=pcn,
-            given_name=given,
-            family_name=family,
-            birth_date=birth,
-            sex=rng.choice(["female", "male"]),
-            nhs_number=_nhs(rng, used),
-            address=f"{rng.randint(1, 200)} {rng.choice(town['streets'])}\n{TOWN}",
-            postcode=rng.choice(postcodes),
-            phone=f"07700 9{rng.randint(0, 99999):05d}",
-            email=f"{given.lower()}.{family.lower().replace(chr(39), '')}{i}@example.com",
-            safeguarding_flag=rng.random() < 0.04,
-            access_needs="Uses a walking frame" if rng.random() < 0.1 else "",
-        )
-        received = now - dt.timedelta(
-            days=rng.randint(1, 10) if stage == "received" else rng.randint(20, 200)
-        )
-        referrer = rng.choice(referrers)
-        referral = Referral.objects.create(
-            area=area,
-            team=pcn,
-            person=person,
-            source=rng.choice(["clinician", "clinician", "self", "api"]),
-            referrer=referrer,
-            referrer_name=referrer.get_full_name(),
-            referrer_organisation=referrer.team.name,
-            reasons=rng.sample(reason_codes, k=rng.randint(1, 3)),
-            notes="Would benefit from support to get out and meet people.",
-            urgency="urgent" if rng.random() < 0.1 else "routine",
-            received_at=received,
-            person_details_sent={
-                "given_name": person.given_name,
-                "family_name": person.family_name,
-                "birth_date": person.birth_date.isoformat() if person.birth_date else "",
-                "nhs_number": person.nhs_number,
-            },
-        )
+        stage = STAGES[i % len(STAGES)]
+        person = _person(rng, i, teams=teams, town=town, postcodes=postcodes, used=used)
+        referral = _referral(rng, person, stage=stage, referrers=referrers)
         counts["referrals"] += 1
-        Consent.objects.create(
-            area=area,
-            person=person,
-            kind=Consent.Kind.REFERRAL,
-            given=True,
-            recorded_at=received,
-            recorded_by=referrer,
-        )
-        if stage == "received":
+        if stage == Referral.Status.RECEIVED:
             continue
-        triaged = received + dt.timedelta(days=rng.randint(1, 4))
-        if stage in ("declined", "redirected"):
-            referral.status = stage
-            referral.triaged_at, referral.triaged_by = triaged, staff["supervisor"]
-            if stage == "declined":
-                referral.decline_reason = "Needs are clinical; advised to see the practice nurse."
-            else:
-                referral.redirected_to = "Community mental health team"
-            referral.save()
+        triaged = referral.received_at + dt.timedelta(days=rng.randint(1, 4))
+        if stage in TRIAGED_AWAY:
+            _triage_away(referral, stage, at=triaged, by=staff["supervisor"])
             continue
         worker = rng.choice(workers)
-        referral.status = Referral.Status.ACCEPTED
-        referral.assigned_to, referral.triaged_at = worker, triaged
-        referral.triaged_by = staff["supervisor"]
-        case = Case.objects.create(
-            area=area,
-            team=pcn,
-            person=person,
-            referral=referral,
-            link_worker=worker,
-            opened_at=triaged,
-        )
+        case = _open_case(referral, worker=worker, at=triaged, by=staff["supervisor"])
         counts["cases"] += 1
-        if stage == "new_case":
+        if stage == NEW_CASE:
             referral.save()
             continue
         first_contact = triaged + dt.timedelta(days=rng.randint(1, 6))
         referral.first_contact_at = first_contact
         referral.save()
-        _what_matters(rng, case, worker, first_contact, today)
-        if stage == "conversation":
+        _what_matters(rng, case, worker, first_contact, timezone.localdate())
+        if stage == CONVERSATION:
             continue
         _plan_and_connection(
             rng,
             case,
             worker,
             first_contact,
-            discharged=stage == "discharged",
+            discharged=stage == Case.Status.DISCHARGED,
             services=services,
             walking_services=walking_services,
         )
         counts["connections"] += 1
     return counts
+
+
+def _person(
+    rng: random.Random, i: int, *, teams: Teams, town: dict, postcodes: list[str], used: set[str]
+) -> Person:
+    """The `i`th person of the town, with an unused test-range NHS number."""
+    given, family = rng.choice(town["first_names"]), rng.choice(town["family_names"])
+    birth = timezone.localdate() - dt.timedelta(days=rng.randint(19 * 365, 92 * 365))
+    return Person.objects.create(
+        area=teams.area,
+        team=teams.pcn,
+        given_name=given,
+        family_name=family,
+        birth_date=birth,
+        sex=rng.choice(["female", "male"]),
+        nhs_number=_nhs(rng, used),
+        address=f"{rng.randint(1, 200)} {rng.choice(town['streets'])}\n{TOWN}",
+        postcode=rng.choice(postcodes),
+        phone=f"07700 9{rng.randint(0, 99999):05d}",
+        email=f"{given.lower()}.{family.lower().replace(chr(39), '')}{i}@example.com",
+        safeguarding_flag=rng.random() < 0.04,
+        access_needs="Uses a walking frame" if rng.random() < 0.1 else "",
+    )
+
+
+def _referral(rng: random.Random, person: Person, *, stage: str, referrers: list[User]) -> Referral:
+    """The person's referral (received days ago when still waiting, else weeks or months
+    ago) and the consent to it."""
+    received = timezone.now() - dt.timedelta(
+        days=rng.randint(1, 10) if stage == Referral.Status.RECEIVED else rng.randint(20, 200)
+    )
+    referrer = rng.choice(referrers)
+    referral = Referral.objects.create(
+        area=person.area,
+        team=person.team,
+        person=person,
+        source=rng.choice(
+            [
+                Referral.Source.CLINICIAN,
+                Referral.Source.CLINICIAN,
+                Referral.Source.SELF,
+                Referral.Source.API,
+            ]
+        ),
+        referrer=referrer,
+        referrer_name=referrer.get_full_name(),
+        referrer_organisation=referrer.team.name,
+        reasons=rng.sample(list(Reason.values), k=rng.randint(1, 3)),
+        notes="Would benefit from support to get out and meet people.",
+        urgency=Referral.Urgency.URGENT if rng.random() < 0.1 else Referral.Urgency.ROUTINE,
+        received_at=received,
+        person_details_sent={
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "birth_date": person.birth_date.isoformat() if person.birth_date else "",
+            "nhs_number": person.nhs_number,
+        },
+    )
+    Consent.objects.create(
+        area=person.area,
+        person=person,
+        kind=Consent.Kind.REFERRAL,
+        given=True,
+        recorded_at=received,
+        recorded_by=referrer,
+    )
+    return referral
+
+
+def _triage_away(referral: Referral, status: str, *, at: dt.datetime, by: User) -> None:
+    """Declined or redirected at triage, with the reason the referrer is shown."""
+    field, text = TRIAGED_AWAY[status]
+    referral.status = status
+    referral.triaged_at, referral.triaged_by = at, by
+    setattr(referral, field, text)
+    referral.save()
+
+
+def _open_case(referral: Referral, *, worker: User, at: dt.datetime, by: User) -> Case:
+    """Accepted at triage and assigned to `worker` (the caller saves the referral)."""
+    referral.status = Referral.Status.ACCEPTED
+    referral.assigned_to, referral.triaged_at = worker, at
+    referral.triaged_by = by
+    return Case.objects.create(
+        area=referral.area,
+        team=referral.team,
+        person=referral.person,
+        referral=referral,
+        link_worker=worker,
+        opened_at=at,
+    )
 
 
 # How wellbeing and loneliness answers move between baseline and follow-up in the demo:
@@ -657,7 +710,7 @@ def _plan_and_connection(
     service = (
         rng.choice(walking_services)
         if rng.random() < 0.25
-        else rng.choice([s for s in services if s.capacity == "open"])
+        else rng.choice([s for s in services if s.capacity == Service.Capacity.OPEN])
     )
     Consent.objects.create(
         area=area,
@@ -669,20 +722,11 @@ def _plan_and_connection(
         recorded_at=case.plan_agreed_at,
         recorded_by=worker,
     )
-    status = rng.choice(
-        [
-            "proposed",
-            "sent",
-            "accepted",
-            "declined",
-            "first_attended",
-            "ongoing",
-            "completed",
-            "dropped",
-        ]
-    )
+    status = rng.choice(Connection.Status.values)
     if discharged:
-        status = rng.choice(["completed", "dropped", "declined"])
+        status = rng.choice(
+            [Connection.Status.COMPLETED, Connection.Status.DROPPED, Connection.Status.DECLINED]
+        )
     sent = case.plan_agreed_at + dt.timedelta(days=1)
     Connection.objects.create(
         area=area,
@@ -692,76 +736,43 @@ def _plan_and_connection(
         goal=goal,
         status=status,
         proposed_at=case.plan_agreed_at,
-        sent_at=None if status == "proposed" else sent,
-        responded_at=None if status in ("proposed", "sent") else sent + dt.timedelta(days=2),
-        decline_reason="The group is full until spring." if status == "declined" else "",
-        drop_reason="Stopped going after a hospital stay." if status == "dropped" else "",
-        first_attended_on=(sent + dt.timedelta(days=7)).date()
-        if status in ("first_attended", "ongoing", "completed")
-        else None,
+        sent_at=None if status == Connection.Status.PROPOSED else sent,
+        responded_at=None
+        if status in (Connection.Status.PROPOSED, Connection.Status.SENT)
+        else sent + dt.timedelta(days=2),
+        decline_reason="The group is full until spring."
+        if status == Connection.Status.DECLINED
+        else "",
+        drop_reason="Stopped going after a hospital stay."
+        if status == Connection.Status.DROPPED
+        else "",
+        first_attended_on=(sent + dt.timedelta(days=7)).date() if status in _ATTENDED else None,
         accompanied_first_visit=rng.random() < 0.3,
-        ended_at=sent + dt.timedelta(days=60) if status in ("completed", "dropped") else None,
+        ended_at=sent + dt.timedelta(days=60)
+        if status in (Connection.Status.COMPLETED, Connection.Status.DROPPED)
+        else None,
     )
     if discharged:
-        goal.status = rng.choice(["achieved", "partly", "not_achieved"])
+        goal.status = rng.choice(
+            [Goal.Status.ACHIEVED, Goal.Status.PARTLY, Goal.Status.NOT_ACHIEVED]
+        )
         goal.save()
         case.status = Case.Status.DISCHARGED
         case.discharged_at = now - dt.timedelta(days=rng.randint(1, 15))
-        case.discharge_reason = rng.choice(["goals_met", "connected", "no_contact"])
+        case.discharge_reason = rng.choice(
+            [
+                Case.DischargeReason.GOALS_MET,
+                Case.DischargeReason.CONNECTED,
+                Case.DischargeReason.NO_CONTACT,
+            ]
+        )
         case.save()
         referral.status = Referral.Status.CLOSED
         referral.save()
 
 
-_CATEGORY_WORDS = [
-    ("walk", "srx:activity.walking"),
-    ("exercise", "srx:activity.exercise"),
-    ("gym", "srx:activity.exercise"),
-    ("swim", "srx:activity.sport"),
-    ("cycl", "srx:activity.sport"),
-    ("dance", "srx:activity.dance"),
-    ("art", "srx:creative.arts"),
-    ("craft", "srx:creative.arts"),
-    ("knit", "srx:creative.arts"),
-    ("choir", "srx:creative.music"),
-    ("reading", "srx:creative.reading"),
-    ("garden", "srx:nature"),
-    ("allotment", "srx:nature"),
-    ("horticulture", "srx:nature"),
-    ("befriend", "srx:social.befriending"),
-    ("lunch", "srx:social.clubs"),
-    ("coffee", "srx:social.clubs"),
-    ("shed", "srx:social.clubs"),
-    ("cards", "srx:social.clubs"),
-    ("peer", "srx:wellbeing.peer"),
-    ("wellbeing", "srx:wellbeing"),
-    ("mind", "srx:wellbeing"),
-    ("bereavement", "srx:wellbeing.bereavement"),
-    ("diabetes", "srx:health.conditions"),
-    ("stroke", "srx:health.conditions"),
-    ("hearing", "srx:health.conditions"),
-    ("weight", "srx:health.weight"),
-    ("cook", "srx:health.weight"),
-    ("debt", "srx:money"),
-    ("benefit", "srx:money"),
-    ("food", "srx:food"),
-    ("pantry", "srx:food"),
-    ("housing", "srx:housing"),
-    ("tenant", "srx:housing"),
-    ("energy", "srx:housing.energy"),
-    ("employment", "srx:work.employment"),
-    ("works", "srx:work.employment"),
-    ("volunteer", "srx:work.volunteering"),
-    ("digital", "srx:work.digital"),
-    ("carer", "srx:carers"),
-    ("parent", "srx:family"),
-    ("legal", "srx:legal"),
-    ("transport", "srx:transport"),
-    ("ride", "srx:transport"),
-]
-
-
 def _categories_for(organisation: str, service: str) -> list[str]:
+    """The socialrx categories whose words (demo_categories.toml) the names contain."""
     text = f"{organisation} {service}".lower()
-    found = sorted({code for word, code in _CATEGORY_WORDS if word in text})
+    found = sorted({code for word, code in category_words().items() if word in text})
     return found or ["srx:social.clubs"]

@@ -1,21 +1,171 @@
-"""Each role's home page: what is due today for them. Built by the domain that owns the data;
-web only dispatches."""
+"""Each role's home page: what is due today for them.
+
+The pages read several apps at once (a link worker's day spans referrals, cases, outcome
+measures and safeguarding), so they live here, above the domain apps, and every list still
+starts from that app's scoped query.
+"""
 
 from __future__ import annotations
 
-from accounts.models import Role
-from casework import home as casework_home
-from referrals import home as referrals_home
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
-BUILDERS = {
-    Role.LINK_WORKER: casework_home.link_worker_home,
-    Role.SUPERVISOR: casework_home.supervisor_home,
-    Role.REFERRER: referrals_home.referrer_home,
-    Role.PARTNER: casework_home.partner_home,
-    Role.COMMISSIONER: casework_home.commissioner_home,
-    Role.ADMIN: casework_home.admin_home,
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import Role
+from audit.models import Event
+from casework import rules
+from casework.models import Case, Connection
+from casework.queries import (
+    caseload_for,
+    cases_for,
+    connections_awaiting_answer_for,
+    connections_for_partner,
+    follow_ups_due_for,
+    open_concerns_for,
+)
+from insight.suppression import suppress
+from outcomes.queries import measures_summary_for
+from people.queries import duplicates_to_check_for
+from referrals.models import Referral
+from referrals.queries import referrals_for, triage_queue_for
+from referrals.reasons import reason_label
+
+Page = tuple[str, dict[str, Any]]
+
+RECENT_REFERRALS = 50
+AWAITING_AFTER = dt.timedelta(days=7)
+
+
+def link_worker_home(user) -> Page:
+    today = timezone.localdate()
+    follow_ups = list(follow_ups_due_for(user, today=today))
+    for case in follow_ups:
+        case.follow_up_state = rules.follow_up_state(case.follow_up_due, today)
+    context = {
+        "concerns": open_concerns_for(user),
+        "measures": measures_summary_for(user, today=today),
+        "follow_ups": follow_ups,
+        "reviews": caseload_for(user).filter(review_date__lte=today + dt.timedelta(days=7)),
+        "new_cases": caseload_for(user).filter(conversations__isnull=True),
+        "awaiting_partner": connections_awaiting_answer_for(
+            user, sent_before=timezone.now() - AWAITING_AFTER
+        ),
+        "triage_count": triage_queue_for(user).count(),
+        "today": today,
+    }
+    return "web/home/link_worker.html", context
+
+
+def supervisor_home(user) -> Page:
+    today = timezone.localdate()
+    team_cases = cases_for(user).filter(status=Case.Status.OPEN)
+    per_worker = (
+        team_cases.values(
+            "link_worker__username", "link_worker__first_name", "link_worker__last_name"
+        )
+        .annotate(open_cases=Count("pk"))
+        .order_by("-open_cases")
+    )
+    _, context = link_worker_home(user)
+    context |= {
+        "per_worker": per_worker,
+        "team_concerns": open_concerns_for(user, team_wide=True),
+        "duplicates_count": duplicates_to_check_for(user).count(),
+        "safeguarding": team_cases.filter(person__safeguarding_flag=True),
+        "team_overdue": follow_ups_due_for(
+            user, today=today, horizon_days=-1, team_wide=True
+        ).select_related("person", "link_worker"),
+    }
+    return "web/home/supervisor.html", context
+
+
+def referrer_home(user) -> Page:
+    """The referrals `user` made, newest first, with status and outcome (the case's
+    discharge reason once closed)."""
+    made = (
+        referrals_for(user)
+        .filter(referrer=user)
+        .select_related("person", "team", "assigned_to", "case")
+        .order_by("-received_at")
+    )
+    recent = list(made[:RECENT_REFERRALS])
+    total = len(recent) if len(recent) < RECENT_REFERRALS else made.count()
+    return "web/home/referrer.html", {"referrals": recent, "total": total}
+
+
+def partner_home(user) -> Page:
+    connections = connections_for_partner(user)
+    return "web/home/partner.html", {
+        "to_respond": connections.filter(status=Connection.Status.SENT).order_by("sent_at"),
+        "in_progress": connections.filter(
+            status__in=[
+                Connection.Status.ACCEPTED,
+                Connection.Status.FIRST_ATTENDED,
+                Connection.Status.ONGOING,
+            ]
+        ).order_by("-sent_at"),
+    }
+
+
+def aggregate_counts() -> dict[str, Any]:
+    """Counts for commissioners and admins across every area: no identifiable data, and
+    small numbers suppressed by insight's one rule."""
+    by_status = dict(
+        Referral.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    connections = dict(
+        Connection.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    # Taken up before discharge and carried on without the link worker: still counted under
+    # their own status (accepted, attending), never as dropped; shown as a subtotal too.
+    continuing = Connection.objects.filter(
+        independent_since__isnull=False, status__in=rules.CONTINUE_AT_DISCHARGE
+    ).count()
+    reasons: Counter[str] = Counter()
+    for reason_list in Referral.objects.values_list("reasons", flat=True).iterator():
+        reasons.update(reason_list)
+    return {
+        "referrals_by_status": [
+            (label, suppress(by_status.get(value, 0))) for value, label in Referral.Status.choices
+        ],
+        "connections_by_status": [
+            (label, suppress(connections.get(value, 0)))
+            for value, label in Connection.Status.choices
+        ],
+        "connections_continuing": suppress(continuing),
+        "referrals_by_reason": sorted(
+            ((reason_label(code), suppress(n)) for code, n in reasons.items()),
+            key=lambda row: row[0],
+        ),
+        "open_cases": suppress(Case.objects.filter(status=Case.Status.OPEN).count()),
+        "discharged_cases": suppress(Case.objects.exclude(status=Case.Status.OPEN).count()),
+    }
+
+
+def commissioner_home(user) -> Page:
+    return "web/home/commissioner.html", aggregate_counts()
+
+
+def admin_home(user) -> Page:
+    return "web/home/admin.html", {
+        "recent_events": Event.objects.select_related("actor")[:10],
+        **aggregate_counts(),
+    }
+
+
+BUILDERS: dict[str, Callable[[Any], Page]] = {
+    Role.LINK_WORKER: link_worker_home,
+    Role.SUPERVISOR: supervisor_home,
+    Role.REFERRER: referrer_home,
+    Role.PARTNER: partner_home,
+    Role.COMMISSIONER: commissioner_home,
+    Role.ADMIN: admin_home,
 }
 
 
-def home_context(user) -> tuple[str, dict]:
+def home_context(user) -> Page:
     return BUILDERS[user.role](user)

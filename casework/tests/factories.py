@@ -1,3 +1,5 @@
+import datetime as dt
+
 import factory
 from django.utils import timezone
 
@@ -53,3 +55,27 @@ class ContactFactory(factory.django.DjangoModelFactory):
     mode = Contact.Mode.PHONE
     minutes = 20
     recorded_by = factory.SelfAttribute("case.link_worker")
+
+
+def busy_caseload(worker, service, *, cases: int = 6):
+    """`cases` open cases of `worker`, each with an overdue follow-up, a plan review due
+    within the week and a connection sent ten days ago and still unanswered."""
+    today = timezone.localdate()
+    for i in range(cases):
+        case = CaseFactory(
+            link_worker=worker,
+            referral__person__team=worker.team,
+            review_date=today + dt.timedelta(days=i),
+        )
+        ContactFactory(
+            case=case,
+            follow_up_due=today - dt.timedelta(days=i),
+            happened_on=today - dt.timedelta(days=10),
+        )
+        ConnectionFactory(
+            case=case,
+            service=service,
+            status=Connection.Status.SENT,
+            sent_at=timezone.now() - dt.timedelta(days=10),
+        )
+    return worker

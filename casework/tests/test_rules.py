@@ -82,6 +82,14 @@ def test_the_rules_table_has_exactly_the_models_connection_states():
     assert rules.ACTIVE | rules.ENDED | {rules.PROPOSED} == set(Connection.Status.values)
 
 
+def test_the_models_declare_no_states_of_their_own():
+    from casework.models import Case, Connection
+
+    assert Connection.Status is rules.ConnectionStatus
+    assert Case.Status is rules.CaseStatus
+    assert {m.to for moves in rules.MOVES.values() for m in moves} <= set(rules.ConnectionStatus)
+
+
 def test_the_api_accepts_every_move_target_and_nothing_else():
     import typing
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from referrals import rules
 from referrals.models import Referral
 from referrals.rules import (
     TRANSITIONS,
@@ -96,3 +97,12 @@ def test_a_changed_family_name_alone_is_not_a_mismatch_but_both_names_are():
 def test_new_contact_details_are_not_a_mismatch():
     differ = details_that_differ(STORED, {"phone": "07700 900999", "postcode": "SW1A 1AA"})
     assert not is_identity_mismatch(differ, STORED)
+
+
+def test_every_move_goes_to_a_referral_status():
+    assert set().union(*TRANSITIONS.values()) <= set(S.values)
+
+
+def test_the_model_declares_no_states_of_its_own():
+    # One copy: the model's choices are the rules module's enum, not a second list.
+    assert Referral.Status is rules.ReferralStatus

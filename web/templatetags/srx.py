@@ -3,6 +3,8 @@
 from django import forms, template
 from django.forms.formsets import BaseFormSet
 
+from casework.models import Case, Connection
+from referrals.models import Referral
 from socialrx.widgets import DATE_PARTS, ERROR_PARTS, DateInputWidget
 
 register = template.Library()
@@ -101,21 +103,33 @@ def nhsuk_widget(field):
     return field.as_widget(attrs=attrs)
 
 
+# One colour per journey state; a test checks every state of each model has one, and that a
+# value two models share ("accepted", "declined") has the same colour in both.
+REFERRAL_TAGS = {
+    Referral.Status.RECEIVED: "nhsuk-tag--blue",
+    Referral.Status.ACCEPTED: "nhsuk-tag--green",
+    Referral.Status.DECLINED: "nhsuk-tag--red",
+    Referral.Status.REDIRECTED: "nhsuk-tag--orange",
+    Referral.Status.CLOSED: "nhsuk-tag--grey",
+}
+CASE_TAGS = {
+    Case.Status.OPEN: "nhsuk-tag--green",
+    Case.Status.DISCHARGED: "nhsuk-tag--grey",
+}
+CONNECTION_TAGS = {
+    Connection.Status.PROPOSED: "nhsuk-tag--grey",
+    Connection.Status.SENT: "nhsuk-tag--blue",
+    Connection.Status.ACCEPTED: "nhsuk-tag--green",
+    Connection.Status.DECLINED: "nhsuk-tag--red",
+    Connection.Status.FIRST_ATTENDED: "nhsuk-tag--aqua-green",
+    Connection.Status.ONGOING: "nhsuk-tag--green",
+    Connection.Status.COMPLETED: "nhsuk-tag--purple",
+    Connection.Status.DROPPED: "nhsuk-tag--red",
+}
+_TAGS: dict[str, str] = {**REFERRAL_TAGS, **CASE_TAGS, **CONNECTION_TAGS}
+
+
 @register.filter
 def status_tag(value: str) -> str:
     """An NHS.UK tag colour for a journey state (text always shown, never colour alone)."""
-    return {
-        "received": "nhsuk-tag--blue",
-        "accepted": "nhsuk-tag--green",
-        "declined": "nhsuk-tag--red",
-        "redirected": "nhsuk-tag--orange",
-        "closed": "nhsuk-tag--grey",
-        "proposed": "nhsuk-tag--grey",
-        "sent": "nhsuk-tag--blue",
-        "first_attended": "nhsuk-tag--aqua-green",
-        "ongoing": "nhsuk-tag--green",
-        "completed": "nhsuk-tag--purple",
-        "dropped": "nhsuk-tag--red",
-        "open": "nhsuk-tag--green",
-        "discharged": "nhsuk-tag--grey",
-    }.get(value, "")
+    return _TAGS.get(value, "")

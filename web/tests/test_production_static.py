@@ -106,6 +106,11 @@ def test_api_docs_render_with_hashed_static_urls(prod_client, db):
     assert re.search(r"/static/ninja/[\w./-]+\.[0-9a-f]{12}\.(css|js)", body)
 
 
-def test_admin_login_renders(prod_client, db):
-    body = _assert_renders(prod_client, "/admin/login/")
+def test_admin_pages_render(prod_client, db):
+    # The admin signs in through the site's own login page (with its second step).
+    assert prod_client.get("/admin/login/")["Location"].startswith("/login/")
+    from accounts.tests.factories import UserFactory
+
+    prod_client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    body = _assert_renders(prod_client, "/admin/")
     assert re.search(r"/static/admin/css/base\.[0-9a-f]{12}\.css", body)
