@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q
 
 from insight.dashboards import Filters, Table
+from insight.equity_change import imd_decile_of
 from people.models import Person
 from people.rules import (
     ETHNIC_GROUP_ORDER,
@@ -26,25 +26,9 @@ from people.rules import (
     long_term_conditions_band,
 )
 from places.deprivation import deprivation_deciles
-from places.models import Deprivation, Postcode
 from referrals.models import Referral
 
 COLUMNS = ["People referred", "Seen by a link worker"]
-
-
-def imd_decile_expression():
-    """The IMD decile of a Person row's postcode, in SQL (NULL when unknown), preferring a
-    decile on 2021 LSOAs to one on 2011 LSOAs, as places.deprivation does."""
-    postcode = Postcode.objects.filter(postcode=OuterRef(OuterRef("postcode")))
-
-    def decile(census: int, column: str):
-        return Subquery(
-            Deprivation.objects.filter(
-                census=census, lsoa=Subquery(postcode.values(column)[:1])
-            ).values("imd_decile")[:1]
-        )
-
-    return Coalesce(decile(2021, "lsoa21"), decile(2011, "lsoa11"))
 
 
 def _referred(f: Filters):
@@ -88,7 +72,7 @@ def reach_by_ethnicity(f: Filters) -> Table:
 
 
 def reach_by_deprivation(f: Filters) -> Table:
-    people = _referred(f).annotate(imd_decile=imd_decile_expression())
+    people = _referred(f).annotate(imd_decile=imd_decile_of("postcode"))
     totals = _counts(people, "imd_decile", imd_decile_label)
     return _table(
         "reach-by-deprivation",

@@ -44,8 +44,9 @@ def quintile_label(decile: int | None) -> str:
 
 
 def imd_decile_of(postcode_field: str):
-    """The IMD decile of the row's `postcode_field`, in SQL (NULL when unknown), preferring
-    a decile on 2021 LSOAs to one on 2011 LSOAs, as places.deprivation does."""
+    """The IMD decile of the row's `postcode_field` (a Person's "postcode", a case's
+    "person__postcode"), in SQL (NULL when unknown), preferring a decile on 2021 LSOAs to
+    one on 2011 LSOAs, as places.deprivation does. The one SQL copy of that rule."""
     postcode = Postcode.objects.filter(postcode=OuterRef(OuterRef(postcode_field)))
 
     def decile(census: int, column: str):

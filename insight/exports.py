@@ -31,7 +31,7 @@ from django.utils import timezone
 from audit.actions import Subject, record_event
 from casework.models import Case, Connection, Contact
 from insight.dashboards import AGE_BANDS
-from insight.equity import imd_decile_expression
+from insight.equity_change import imd_decile_of
 from outcomes.models import HealthcareUse, Response
 from people.models import Consent, Person
 from people.rules import age_on, ethnic_group
@@ -160,7 +160,7 @@ class _Extract:
         }
         deciles = dict(
             Person.objects.filter(pk__in=self.people)
-            .annotate(decile=imd_decile_expression())
+            .annotate(decile=imd_decile_of("postcode"))
             .values_list("pk", "decile")
         )
         for pk, p in self.people.items():

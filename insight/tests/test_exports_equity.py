@@ -10,12 +10,8 @@ from django.utils import timezone
 
 from insight.access import Scope
 from insight.dashboards import Filters
-from insight.equity import (
-    equity_group,
-    equity_groups,
-    imd_decile_expression,
-    reach_by_equity,
-)
+from insight.equity import equity_group, equity_groups, reach_by_equity
+from insight.equity_change import imd_decile_of
 from people.models import Person
 from people.tests.factories import PersonFactory
 from places.deprivation import deprivation_deciles, import_imd
@@ -138,7 +134,7 @@ def test_the_decile_in_sql_agrees_with_places_for_every_person(world):
     for postcode in ("TN23 1AA", "TN24 9ZZ"):  # 2021 deciles now cover these
         PersonFactory(postcode=postcode)
     in_sql = dict(
-        Person.objects.annotate(d=imd_decile_expression()).values_list("postcode", "d").distinct()
+        Person.objects.annotate(d=imd_decile_of("postcode")).values_list("postcode", "d").distinct()
     )
     assert in_sql == {
         pc: deprivation_deciles([pc]).get(pc)
