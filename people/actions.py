@@ -19,6 +19,7 @@ from people.rules import (
 )
 from places.postcodes import clean_postcode
 from socialrx.errors import Conflict, DomainError
+from socialrx.model_relations import reverse_keys
 
 # Fields that must hold a value of their own type: an API "null" or a form's "" is refused
 # for these rather than written (a boolean column cannot hold "").
@@ -275,15 +276,10 @@ def _check_may_resolve(duplicate: Person, by) -> Person:
 def _people_foreign_keys():
     """Every (model, field name) that points at a person, found from the models, so a new
     one is never forgotten by a merge."""
-    # include_hidden: a key declared with related_name="+" (a one-time link's) has no
-    # accessor on Person, yet its rows are still the person's and must move too.
     return [
         (rel.related_model, rel.field.name)
-        for rel in Person._meta.get_fields(include_hidden=True)
-        if rel.auto_created
-        and not rel.concrete
-        and (rel.one_to_many or rel.one_to_one)
-        and rel.related_model is not Person
+        for rel in reverse_keys(Person)
+        if rel.related_model is not Person
     ]
 
 

@@ -14,17 +14,15 @@ from collections import defaultdict
 from django.db import models
 
 from people.models import Person
+from socialrx.model_relations import reverse_keys
 
 
 def _reverse_relations(model: type[models.Model]):
-    # include_hidden: a foreign key with related_name="+" (a one-time link's) has no
-    # accessor on the target, yet its rows are still the person's.
-    for rel in model._meta.get_fields(include_hidden=True):
-        if not (rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)):
-            continue
-        if rel.related_model is Person or rel.related_model is model:
-            continue
-        yield rel
+    # Never back to a Person (a record flagged as a possible duplicate is someone else's
+    # until merged), nor along a model's key to itself.
+    for rel in reverse_keys(model):
+        if rel.related_model is not Person and rel.related_model is not model:
+            yield rel
 
 
 def models_with_a_path_to_person() -> list[type[models.Model]]:
