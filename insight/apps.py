@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class InsightConfig(AppConfig):
     name = "insight"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from insight import signals
+
+        signals.connect()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection as db_connection
 from django.db.models import (
-    Aggregate,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -23,11 +23,11 @@ from django.db.models import (
     FloatField,
     Func,
     Q,
+    QuerySet,
     Sum,
     Value,
-    When,
 )
-from django.db.models import Case as Choose
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -40,6 +40,7 @@ from insight.equity_change import imd_decile_of
 from insight.models import PopulationCount
 from insight.suppression import SUPPRESSED, is_small, suppress
 from people.models import Person
+from places.models import Postcode
 from referrals.models import Referral
 from referrals.reasons import Reason
 
@@ -86,6 +87,53 @@ class Filters:
 
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+# --- SQL around the ORM's ---------------------------------------------------------------------
+# A few tables aggregate twice (per case or per person first, then per group), which the ORM
+# cannot say: the inner query is the ORM's own SQL (filters, scope and parameters included),
+# wrapped in a statement that both PostgreSQL and SQLite run.
+
+
+def sql_of(queryset: QuerySet) -> tuple[str, list]:
+    """The ORM's SQL for `queryset` and its parameters, to nest in a larger statement."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    return sql, list(params)
+
+
+def fetch(sql: str, params: list) -> list[tuple]:
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def table_name(model) -> str:
+    return db_connection.ops.quote_name(model._meta.db_table)
+
+
+def by_decile(grouped_sql: str, params: list, keys: list[str], sums: list[str]) -> list[tuple]:
+    """Rows of `grouped_sql` (columns `keys`, `postcode` and `sums`), summed by `keys` and
+    the IMD decile of the postcode: (*keys, decile or None, *sums). The decile
+    (insight.equity_change.imd_decile_of) is looked up once per distinct postcode, not once
+    per person. One statement."""
+    deciles = (
+        Postcode.objects.filter(postcode__in=RawSQL("SELECT g.postcode FROM g", ()))
+        .annotate(decile=imd_decile_of("postcode"))
+        .values("postcode", "decile")
+    )
+    deciles_sql, deciles_params = sql_of(deciles)
+    key_list = ", ".join(f"g.{k}" for k in keys)
+    sum_list = ", ".join(f"SUM(g.{s})" for s in sums)
+    sql = f"""
+WITH g AS ({grouped_sql}), d AS ({deciles_sql})
+SELECT {key_list}{", " if keys else ""}d.decile, {sum_list}
+FROM g LEFT JOIN d ON d.postcode = g.postcode
+GROUP BY {key_list}{", " if keys else ""}d.decile
+"""  # noqa: S608 (column names are ours; the rest is the ORM's SQL; values are parameters)
+    return [
+        (*row[: len(keys) + 1], *(int(v or 0) for v in row[len(keys) + 1 :]))
+        for row in fetch(sql, params + deciles_params)
+    ]
 
 
 # --- Tables -------------------------------------------------------------------------------
@@ -152,11 +200,21 @@ def referrals_by_source(f: Filters) -> Table:
     )
 
 
+def gives_reason(code: str, field_name: str = "reasons") -> Q:
+    """Rows whose JSON list of reason codes `field_name` holds `code`. PostgreSQL tests
+    list membership (jsonb `@>`, a few times cheaper per row than matching the text);
+    SQLite has no JSON containment, so it matches the code with its quotes in the list's
+    text, so "money" never matches another code. Codes are lower-case identifiers, so the
+    two agree."""
+    if db_connection.vendor == "postgresql":
+        return Q(**{f"{field_name}__contains": [code]})
+    return Q(**{f"{field_name}__icontains": f'"{code}"'})
+
+
 def referrals_by_reason(f: Filters) -> Table:
-    # Reasons are a JSON list: one conditional count per coded reason, matching the code
-    # with its quotes so "money" never matches another code (the same SQL on both databases).
+    # Reasons are a JSON list: one conditional count per coded reason, in one pass.
     counts = Referral.objects.filter(f.q(), f.period("received_at")).aggregate(
-        **{r.value: Count("pk", filter=Q(reasons__icontains=f'"{r.value}"')) for r in Reason}
+        **{r.value: Count("pk", filter=gives_reason(r.value)) for r in Reason}
     )
     return Table(
         "referrals-by-reason",
@@ -211,15 +269,6 @@ def _month(value) -> str:
 # interpolates the same way (`percentile_cont` below), so both give the same answers.
 
 
-class PercentileCont(Aggregate):
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=float(fraction), **extra)
-
-
 class EpochSeconds(Func):
     template = "EXTRACT(EPOCH FROM %(expressions)s)"
     output_field = FloatField()
@@ -244,16 +293,20 @@ def first_contact_times(f: Filters) -> Table:
     teams = dict(teams_in(f.scope).values_list("pk", "name"))
     groups: dict[Any, tuple[int, float | None, float | None]] = {}
     if db_connection.vendor == "postgresql":
-        wait = EpochSeconds(F("first_contact_at") - F("received_at"))
-        stats = {
-            "n": Count("pk"),
-            "p50": PercentileCont(wait, 0.5),
-            "p90": PercentileCont(wait, 0.9),
-        }
-        overall = waited.aggregate(**stats)
-        groups["all"] = (overall["n"], overall["p50"], overall["p90"])
-        for row in waited.values("team_id").annotate(**stats).order_by():
-            groups[row["team_id"]] = (row["n"], row["p50"], row["p90"])
+        # One pass: every team in view and each team (GROUPING SETS), both centiles from
+        # one sort per group (percentile_cont over an array of fractions).
+        waits_sql, params = sql_of(
+            waited.values(
+                team_key=F("team_id"), wait=EpochSeconds(F("first_contact_at") - F("received_at"))
+            )
+        )
+        for overall, team_id, n, centiles in fetch(
+            f"""SELECT GROUPING(w.team_key), w.team_key, COUNT(*),
+                percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY w.wait)
+            FROM ({waits_sql}) w GROUP BY GROUPING SETS ((), (w.team_key))""",  # noqa: S608
+            params,
+        ):
+            groups["all" if overall else team_id] = (n, *(centiles or (None, None)))
     else:
         wait = ExpressionWrapper(
             F("first_contact_at") - F("received_at"), output_field=DurationField()
@@ -272,11 +325,13 @@ def first_contact_times(f: Filters) -> Table:
     def days(seconds: float | None) -> float | None:
         return None if seconds is None else round(seconds / DAY_SECONDS, 1)
 
-    rows = [["All teams in view", groups.get("all", (0, None, None))]]
+    rows: list[tuple[str, tuple[int, float | None, float | None]]] = [
+        ("All teams in view", groups.get("all", (0, None, None)))
+    ]
     for team_id, (n, p50, p90) in sorted(
         ((k, v) for k, v in groups.items() if k != "all"), key=lambda kv: teams.get(kv[0], "")
     ):
-        rows.append([teams.get(team_id, "Another team"), (n, p50, p90)])
+        rows.append((teams.get(team_id, "Another team"), (n, p50, p90)))
     return Table(
         "first-contact",
         "Days from referral to first contact",
@@ -307,18 +362,21 @@ def caseload_per_worker(f: Filters) -> Table:
 
 
 def contacts_per_person(f: Filters) -> Table:
-    rows = (
+    # Two steps, no COUNT(DISTINCT): contacts are summed per team and person (one hashed
+    # pass over the contacts), then those rows are counted and summed per team.
+    per_person_sql, params = sql_of(
         Contact.objects.filter(f.q("case__"), f.day_period("happened_on"))
-        .values_list("case__team__name")
-        .annotate(
-            people=Count("case__person", distinct=True),
-            contacts=Count("pk"),
-            minutes=Sum("minutes"),
-        )
-        .order_by("case__team__name")
+        .values(team_name=F("case__team__name"), person_key=F("case__person_id"))
+        .annotate(n=Count("pk"), spent=Sum("minutes"))
+    )
+    rows = fetch(
+        f"""SELECT p.team_name, COUNT(*), SUM(p.n), SUM(p.spent) FROM ({per_person_sql}) p
+        GROUP BY p.team_name ORDER BY p.team_name""",  # noqa: S608
+        params,
     )
     out = []
-    for team, people, contacts, minutes in rows:
+    for team, *sums in rows:
+        people, contacts, minutes = (int(v) for v in sums)
         out.append(
             [team, people, contacts, minutes, round(contacts / people, 1), round(minutes / people)]
         )
@@ -347,19 +405,36 @@ def services_in_category(code: str):
 
 
 def connections_by_category(f: Filters) -> Table:
+    # Connections are counted per service first (one hashed pass), then summed per
+    # category over the (service, category) pairs, rather than testing every connection
+    # against every category's services.
     connections = Connection.objects.filter(f.q("case__"), f.period("proposed_at"))
-    stats = {}
     categories = top_categories()
-    for code, _ in categories:
-        in_category = Q(service_id__in=services_in_category(code))
-        stats[f"{code}|all"] = Count("pk", filter=in_category)
-        stats[f"{code}|done"] = Count(
-            "pk", filter=in_category & Q(status=Connection.Status.COMPLETED)
+    per_service_sql, params = sql_of(
+        connections.values("service_id").annotate(
+            n=Count("pk"), done=Count("pk", filter=Q(status=Connection.Status.COMPLETED))
         )
-    counted = connections.aggregate(**stats)
+    )
+    pairs = [
+        services_in_category(code).annotate(category=Value(code)).values("link_id", "category")
+        for code, _ in categories
+    ]
+    counted: dict[str, tuple[int, int]] = {}
+    if pairs:
+        # UNION (not ALL): a service tagged twice within one category counts once in it.
+        pairs_sql, pairs_params = sql_of(pairs[0].union(*pairs[1:]))
+        counted = {
+            code: (int(total), int(done))
+            for code, total, done in fetch(
+                f"""SELECT m.category, SUM(s.n), SUM(s.done)
+                FROM ({per_service_sql}) s JOIN ({pairs_sql}) m ON m.link_id = s.service_id
+                GROUP BY m.category""",  # noqa: S608
+                params + pairs_params,
+            )
+        }
     rows = []
     for code, name in categories:
-        total, done = counted[f"{code}|all"], counted[f"{code}|done"]
+        total, done = counted.get(code, (0, 0))
         if total:
             rows.append([name, total, done, round(100 * done / total)])
     return Table(
@@ -399,16 +474,17 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _age_band(today: dt.date) -> Choose:
-    whens = []
+def _age_band_conditions(today: dt.date) -> list[tuple[str, Q]]:
+    """(label, condition) per age band today; the bands do not overlap."""
+    bands = []
     for low, high in AGE_BANDS:
         label = f"{low}–{high}" if high is not None else f"{low} and over"
         # Aged at least `low`: born on or before today minus `low` years.
         condition = Q(birth_date__lte=_years_before(today, low))
         if high is not None:
             condition &= Q(birth_date__gt=_years_before(today, high + 1))
-        whens.append(When(condition, then=Value(label)))
-    return Choose(*whens, default=Value("Not known"))
+        bands.append((label, condition))
+    return bands
 
 
 def age_band_labels() -> list[str]:
@@ -417,35 +493,70 @@ def age_band_labels() -> list[str]:
     ]
 
 
+SEXES = [("female", "Female"), ("male", "Male"), ("other", "Other")]
+
+# People referred, counted once: {(age band today, sex code, IMD decile or None): people}.
+PeopleReferred = dict[tuple[str, str, int | None], int]
+
+
+def people_referred(f: Filters, *, today: dt.date | None = None) -> PeopleReferred:
+    """People referred in the period within the filters, by age band today, sex and the
+    IMD decile of where they live, in one statement: people are counted per sex and
+    postcode (a hashed grouping on two plain columns, with a conditional count per age
+    band), and each distinct postcode's decile is looked up once (`by_decile`). The three
+    reach tables are sums of it."""
+    today = today or timezone.localdate()
+    bands = _age_band_conditions(today)
+    referred = Referral.objects.filter(f.q(), f.period("received_at")).values("person_id")
+    grouped_sql, params = sql_of(
+        Person.objects.filter(pk__in=referred)
+        .values("sex", "postcode")
+        .annotate(
+            n=Count("pk"), **{f"b{i}": Count("pk", filter=q) for i, (_, q) in enumerate(bands)}
+        )
+    )
+    sums = ["n", *(f"b{i}" for i in range(len(bands)))]
+    people: PeopleReferred = {}
+    for sex, decile, everyone, *by_band in by_decile(grouped_sql, params, ["sex"], sums):
+        # Not known: no birth date (or one in the future), in no band.
+        labels = [label for label, _ in bands]
+        counts = [*zip(labels, by_band, strict=True), ("Not known", everyone - sum(by_band))]
+        for label, n in counts:
+            if n:
+                key = (label, sex, decile)
+                people[key] = people.get(key, 0) + n
+    return people
+
+
 def reach_by_age_and_sex(
-    f: Filters, *, today: dt.date | None = None, compare_population: bool = True
+    f: Filters,
+    *,
+    today: dt.date | None = None,
+    compare_population: bool = True,
+    people: PeopleReferred | None = None,
 ) -> Table:
     """People referred in the period, by age band today and by sex, against the local
-    population by age band where it is loaded (insight.population)."""
-    today = today or timezone.localdate()
-    referred = Referral.objects.filter(f.q(), f.period("received_at")).values("person_id")
-    sexes = [("female", "Female"), ("male", "Male"), ("other", "Other")]
-    counts = (
-        Person.objects.filter(pk__in=referred)
-        .annotate(band=_age_band(today))
-        .values_list("band")
-        .annotate(
-            all=Count("pk"),
-            **{value: Count("pk", filter=Q(sex=value)) for value, _ in sexes},
-        )
-        .order_by()
-    )
-    by_band = {row[0]: row[1:] for row in counts}
+    population by age band where it is loaded (insight.population). `people`: the counts
+    of `people_referred`, when the caller has them already."""
+    if people is None:
+        people = people_referred(f, today=today)
+    codes = [value for value, _ in SEXES]
+    by_band: dict[str, list[int]] = {}
+    for (band, sex, _), n in people.items():
+        counts = by_band.setdefault(band, [0] * (1 + len(codes)))
+        counts[0] += n
+        if sex in codes:
+            counts[1 + codes.index(sex)] += n
     rows = []
     for label in age_band_labels():
-        total, *by_sex = by_band.get(label, (0, *[0] * len(sexes)))
+        total, *by_sex = by_band.get(label, [0] * (1 + len(codes)))
         rows.append([label, total, *by_sex, total - sum(by_sex)])
     table = Table(
         "reach",
         "People referred, by age band and sex",
-        ["Age band", "People", *[label for _, label in sexes], "Sex not known"],
+        ["Age band", "People", *[label for _, label in SEXES], "Sex not known"],
         rows,
-        counts=set(range(1, 3 + len(sexes))),
+        counts=set(range(1, 3 + len(SEXES))),
         note="Ages as of today.",
     )
     if not compare_population:
@@ -454,9 +565,9 @@ def reach_by_age_and_sex(
     return population.compare(table, found, known_labels=age_band_labels()[:-1])
 
 
-def reach_by_sex(f: Filters) -> Table:
+def reach_by_sex(f: Filters, *, people: PeopleReferred | None = None) -> Table:
     """People referred in the period by sex, against residents by sex where loaded."""
-    by_age = reach_by_age_and_sex(f, compare_population=False)
+    by_age = reach_by_age_and_sex(f, compare_population=False, people=people)
     totals = [sum(row[i] for row in by_age.rows) for i in range(2, len(by_age.columns))]
     labels = [*by_age.columns[2:-1], "Not known"]
     table = Table(
@@ -470,17 +581,14 @@ def reach_by_sex(f: Filters) -> Table:
     return population.compare(table, found, known_labels=list(population.SEXES.values()))
 
 
-def reach_by_deprivation(f: Filters) -> Table:
+def reach_by_deprivation(f: Filters, *, people: PeopleReferred | None = None) -> Table:
     """People referred in the period by the IMD decile of where they live (as
     insight.equity counts them), against residents by decile where loaded."""
-    referred = Referral.objects.filter(f.q(), f.period("received_at")).values("person_id")
-    counts = dict(
-        Person.objects.filter(pk__in=referred)
-        .annotate(decile=imd_decile_of("postcode"))
-        .values_list("decile")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    if people is None:
+        people = people_referred(f)
+    counts: dict[int | None, int] = {}
+    for (_, _, decile), n in people.items():
+        counts[decile] = counts.get(decile, 0) + n
     table = Table(
         "reach-deprivation",
         "People referred, by deprivation of where they live",
@@ -512,8 +620,18 @@ TABLES = {
 
 
 def dashboard(f: Filters) -> list[Table]:
-    """Every table, suppressed, in page order."""
-    return [build(f).suppressed() for build in TABLES.values()]
+    """Every table, suppressed, in page order. The three reach tables are sums of one
+    count of the people referred (`people_referred`), made once for the page."""
+    people = people_referred(f)
+    reach: dict[str, Callable[[], Table]] = {
+        "reach": lambda: reach_by_age_and_sex(f, people=people),
+        "reach-sex": lambda: reach_by_sex(f, people=people),
+        "reach-deprivation": lambda: reach_by_deprivation(f, people=people),
+    }
+    return [
+        (reach[slug]() if slug in reach else build(f)).suppressed()
+        for slug, build in TABLES.items()
+    ]
 
 
 def shown(value: Any) -> str:

@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case as Choose
+from django.db.models import F, Max, Value, When
 
-from insight.dashboards import Filters, Table
-from insight.equity_change import imd_decile_of
+from insight.dashboards import Filters, Table, by_decile, sql_of, table_name
 from people.models import Person
 from people.rules import (
     ETHNIC_GROUP_ORDER,
@@ -31,24 +31,33 @@ from referrals.models import Referral
 COLUMNS = ["People referred", "Seen by a link worker"]
 
 
-def _referred(f: Filters):
-    """People referred in the period within the filters, each flagged when a link worker
-    has made first contact on one of those referrals."""
-    referrals = Referral.objects.filter(f.q(), f.period("received_at"))
-    seen = referrals.filter(person_id=OuterRef("pk"), first_contact_at__isnull=False)
-    return Person.objects.filter(pk__in=referrals.values("person_id")).annotate(seen=Exists(seen))
-
-
-def _counts(people, column: str, group) -> Counter:
-    """{(group, "all" | "seen"): n}, grouped by `column` in the database and then mapped
-    to its group (several codes share one)."""
-    totals: Counter = Counter()
-    rows = (
-        people.values_list(column)
-        .annotate(all=Count("pk"), seen_n=Count("pk", filter=Q(seen=True)))
-        .order_by()
+def _referred(f: Filters) -> list[tuple]:
+    """People referred in the period within the filters, each flagged "seen" when a link
+    worker has made first contact on one of those referrals, counted by ethnic category,
+    number of long-term conditions and IMD decile: [(ethnic_category,
+    long_term_conditions, decile, people, seen)]. One statement: the referrals are grouped
+    per person first (one hashed pass, instead of a lookup per person), the people are
+    then grouped by category, conditions and postcode, and each distinct postcode's decile
+    is looked up once (insight.dashboards.by_decile)."""
+    per_person_sql, params = sql_of(
+        Referral.objects.filter(f.q(), f.period("received_at"))
+        .values(person_key=F("person_id"))
+        .annotate(seen=Max(Choose(When(first_contact_at__isnull=False, then=Value(1)), default=0)))
     )
-    for value, everyone, seen in rows:
+    grouped = f"""
+SELECT p.ethnic_category, p.long_term_conditions, p.postcode, COUNT(*) AS n, SUM(r.seen) AS seen
+FROM ({per_person_sql}) r JOIN {table_name(Person)} p ON p.id = r.person_key
+GROUP BY p.ethnic_category, p.long_term_conditions, p.postcode
+"""  # noqa: S608 (a table name; the rest is the ORM's SQL; values are parameters)
+    return by_decile(grouped, params, ["ethnic_category", "long_term_conditions"], ["n", "seen"])
+
+
+def _counts(referred: list[tuple], column: int, group) -> Counter:
+    """{(group, "all" | "seen"): n} from `_referred`'s rows, by the value in `column`
+    mapped to its group (several codes share one)."""
+    totals: Counter = Counter()
+    for row in referred:
+        value, everyone, seen = row[column], row[3], row[4]
         totals[group(value), "all"] += everyone
         totals[group(value), "seen"] += seen
     return totals
@@ -59,8 +68,8 @@ def _table(slug: str, title: str, heading: str, labels, totals: Counter, note: s
     return Table(slug, title, [heading, *COLUMNS], rows, counts={1, 2}, note=note)
 
 
-def reach_by_ethnicity(f: Filters) -> Table:
-    totals = _counts(_referred(f), "ethnic_category", ethnic_group)
+def reach_by_ethnicity(f: Filters, referred: list[tuple] | None = None) -> Table:
+    totals = _counts(_referred(f) if referred is None else referred, 0, ethnic_group)
     return _table(
         "reach-by-ethnicity",
         "People referred, by ethnic group",
@@ -71,9 +80,8 @@ def reach_by_ethnicity(f: Filters) -> Table:
     )
 
 
-def reach_by_deprivation(f: Filters) -> Table:
-    people = _referred(f).annotate(imd_decile=imd_decile_of("postcode"))
-    totals = _counts(people, "imd_decile", imd_decile_label)
+def reach_by_deprivation(f: Filters, referred: list[tuple] | None = None) -> Table:
+    totals = _counts(_referred(f) if referred is None else referred, 2, imd_decile_label)
     return _table(
         "reach-by-deprivation",
         "People referred, by deprivation of where they live",
@@ -85,8 +93,9 @@ def reach_by_deprivation(f: Filters) -> Table:
     )
 
 
-def reach_by_long_term_conditions(f: Filters) -> Table:
-    totals = _counts(_referred(f), "long_term_conditions", long_term_conditions_band)
+def reach_by_long_term_conditions(f: Filters, referred: list[tuple] | None = None) -> Table:
+    referred = _referred(f) if referred is None else referred
+    totals = _counts(referred, 1, long_term_conditions_band)
     return _table(
         "reach-by-long-term-conditions",
         "People referred, by number of long-term conditions",
@@ -100,8 +109,13 @@ def reach_by_long_term_conditions(f: Filters) -> Table:
 def reach_by_equity(f: Filters) -> list[Table]:
     """People referred in the filters' period and scope, by ethnic group, IMD decile and
     number of long-term conditions, with how many of them a link worker has seen. Raw
-    numbers: call `.suppressed()` on each table before showing it."""
-    return [reach_by_ethnicity(f), reach_by_deprivation(f), reach_by_long_term_conditions(f)]
+    numbers: call `.suppressed()` on each table before showing it. One statement."""
+    referred = _referred(f)
+    return [
+        reach_by_ethnicity(f, referred),
+        reach_by_deprivation(f, referred),
+        reach_by_long_term_conditions(f, referred),
+    ]
 
 
 def equity_groups(people: Iterable[Person]) -> dict[Any, dict[str, str]]:

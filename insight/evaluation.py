@@ -17,30 +17,34 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Area, Team
 from insight import evaluation_sql, experience_summary, lasting, randomised, stats
 from insight.access import Scope, can_view_dashboards, scope_for, teams_in
-from insight.equity_change import EQUITY_SUBGROUPS, imd_decile_of, quintile_label
-from insight.equity_change import ORDER as EQUITY_ORDER
-from insight.evaluation_sql import SCALE, MeasureSums, Moments
+from insight.equity_change import EQUITY_SUBGROUPS
+from insight.evaluation_sql import MeasureSums, Moments
+from insight.measures import (
+    DIMENSIONS,
+    FOLLOW_UP_DAYS,
+    MEASURES,
+    SCALE,
+    Measure,
+)
+from insight.models import UnitCost
+from insight.selection import Referrals, Selection, referrals_of
 from insight.suppression import SMALL, is_small, suppress, suppressed_group
 from outcomes.models import HealthcareUse
 from people.models import Person
-from people.rules import ethnic_group, long_term_conditions_band
 from referrals.models import Referral
 from referrals.reasons import reason_label
 
-FOLLOW_UP_DAYS = 28
 HEALTHCARE_WINDOW_DAYS = 182  # six months before and after the referral
 
 AGE_BANDS: list[tuple[int, int | None, str]] = [
@@ -63,34 +67,6 @@ NOT_KNOWN = "Not known"
 SUBGROUPS = ("age_band", "sex", "reason", "category", "contacts", *EQUITY_SUBGROUPS)
 
 
-@dataclass(frozen=True)
-class Measure:
-    """One compared score: an instrument's total, metric score or one item."""
-
-    instrument: str
-    score: str
-    title: str  # "wellbeing (SWEMWBS)", for sentences
-    higher_is_better: bool
-
-    def value(self, stored: Any) -> float | None:
-        """This measure's number from a Response.score as outcomes.scoring stored it."""
-        if isinstance(stored, dict):
-            stored = stored.get(self.score)
-        if isinstance(stored, bool) or not isinstance(stored, int | float):
-            return None
-        return float(stored)
-
-
-MEASURES: list[Measure] = [
-    Measure("swemwbs", "metric", "wellbeing (SWEMWBS)", True),
-    Measure("ons4", "life_satisfaction", "life satisfaction (ONS4)", True),
-    Measure("ons4", "worthwhile", "sense that life is worthwhile (ONS4)", True),
-    Measure("ons4", "happiness", "happiness (ONS4)", True),
-    Measure("ons4", "anxiety", "anxiety (ONS4)", False),
-    Measure("ucla3", "total", "loneliness (UCLA-3)", False),
-]
-
-
 # --- Who may see it, and over which referrals ----------------------------------------------
 
 
@@ -107,19 +83,19 @@ def _scope(user) -> Scope | None:
         return None
 
 
-def evaluation_referrals_for(user) -> QuerySet[Referral]:
+def evaluation_selection_for(user) -> Selection:
     """The referrals `user` may see evaluated, by insight.access's one scope rule: a
     supervisor's team's; a commissioner's area (every area for a commissioner without
     one); every referral for an administrator; none for anyone else."""
     scope = _scope(user)
-    qs = Referral.objects.all()
     if scope is None:
-        return qs.none()
-    if scope.team_id:
-        return qs.filter(area_id=scope.area_id, team_id=scope.team_id)
-    if scope.area_id:
-        return qs.filter(area_id=scope.area_id)
-    return qs
+        return Selection(empty=True)
+    return Selection(area_id=scope.area_id, team_id=scope.team_id)
+
+
+def evaluation_referrals_for(user) -> QuerySet[Referral]:
+    """evaluation_selection_for(user) as a queryset of referrals."""
+    return evaluation_selection_for(user).referrals()
 
 
 def teams_for(user) -> QuerySet[Team]:
@@ -133,14 +109,21 @@ def areas_for(user) -> QuerySet[Area]:
 
 
 def filtered(
-    referrals: QuerySet[Referral],
+    referrals: Referrals,
     *,
     team: Team | None = None,
     area: Area | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-) -> QuerySet[Referral]:
-    """Narrow `referrals` to a team, an area and referral dates (inclusive)."""
+) -> Any:
+    """Narrow `referrals` (a Selection or a queryset; the same kind comes back) to a team,
+    an area and referral dates (inclusive)."""
+    if isinstance(referrals, Selection):
+        if team is not None:
+            referrals = referrals.narrowed(area_id=team.area_id, team_id=team.pk)
+        if area is not None:
+            referrals = referrals.narrowed(area_id=area.pk)
+        return referrals.narrowed(date_from=date_from, date_to=date_to)
     if team is not None:
         referrals = referrals.filter(area_id=team.area_id, team=team)
     if area is not None:
@@ -162,29 +145,6 @@ def band(value: int | None, bands: list[tuple[int, int | None, str]]) -> str:
         if value >= low and (high is None or value <= high):
             return label
     return NOT_KNOWN
-
-
-def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
-    if birth_date is None:
-        return None
-    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - before_birthday
-
-
-def pair_change(
-    responses: Iterable[tuple[dt.datetime, float]], *, min_days: int = FOLLOW_UP_DAYS
-) -> tuple[float, float] | None | bool:
-    """(baseline, follow-up) from one referral's (completed_at, value) rows in time order:
-    the first is the baseline, the follow-up the last at least `min_days` after it. None
-    when there is no baseline; False when the baseline was lost to follow-up."""
-    rows = list(responses)
-    if not rows:
-        return None
-    baseline_at, baseline = rows[0]
-    later = [value for at, value in rows if at - baseline_at >= dt.timedelta(days=min_days)]
-    if not later:
-        return False
-    return baseline, later[-1]
 
 
 def _r(x: float | None) -> float | None:
@@ -278,34 +238,9 @@ def _adjusted(groups: dict[tuple[bool, int, str], Moments]) -> dict[str, Any] | 
 # --- Subgroups ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Dimension:
-    """A subgroup with one group per case, counted by the database: `key()` is a Django
-    expression over a Case row, `label` maps its value to a group label (several values
-    may share one), `order` lists the labels as shown (None: by name, "Not known" last)."""
-
-    key: Callable[[], Any]
-    label: Callable[[Any], str]
-    order: list[str] | None = None
-
-
 # Age band, sex, reason, category and contacts are built in (they feed the comparison, a
-# case has several, or they are counted); every other subgroup is a Dimension. Equity:
-# insight.equity_change.
-DIMENSIONS: dict[str, Dimension] = {
-    "ethnicity": Dimension(
-        lambda: F("person__ethnic_category"), ethnic_group, EQUITY_ORDER["ethnicity"]
-    ),
-    "deprivation": Dimension(
-        lambda: imd_decile_of("person__postcode"), quintile_label, EQUITY_ORDER["deprivation"]
-    ),
-    "long_term_conditions": Dimension(
-        lambda: F("person__long_term_conditions"),
-        long_term_conditions_band,
-        EQUITY_ORDER["long_term_conditions"],
-    ),
-}
-
+# case has several, or they are counted); every other subgroup is an
+# insight.measures.Dimension.
 _SEX_LABELS = dict(Person._meta.get_field("sex").choices)
 
 
@@ -381,15 +316,10 @@ def _measure_result(i: int, measure: Measure, sums: MeasureSums) -> dict[str, An
     }
 
 
-def measure_results(referrals: QuerySet[Referral], *, source=evaluation_sql) -> list[dict]:
+def measure_results(referrals: Referrals, *, source=evaluation_sql) -> list[dict]:
     """One result per measure with data. `source` adds the pairs up: insight.evaluation_sql
     (the database, one query) or insight.evaluation_reference (Python, the check)."""
-    sums = source.measure_sums(
-        referrals,
-        [(m.instrument, m.score) for m in MEASURES],
-        follow_up_days=FOLLOW_UP_DAYS,
-        dimensions={name: d.key() for name, d in DIMENSIONS.items()},
-    )
+    sums = source.measure_sums(referrals)
     return [
         result
         for i, m in enumerate(MEASURES)
@@ -398,13 +328,11 @@ def measure_results(referrals: QuerySet[Referral], *, source=evaluation_sql) -> 
 
 
 def _unit_costs() -> dict[str, Decimal]:
-    from insight.models import UnitCost
-
     return dict(UnitCost.objects.values_list("kind", "cost"))
 
 
 def healthcare_use(
-    referrals: QuerySet[Referral], *, today: dt.date, source=evaluation_sql
+    referrals: Referrals, *, today: dt.date, source=evaluation_sql
 ) -> dict[str, Any]:
     """Healthcare use in the six months before and after each referral that has a case and
     whose six months after have passed, for people with any healthcare use recorded (no
@@ -414,7 +342,9 @@ def healthcare_use(
     queries."""
     window = dt.timedelta(days=HEALTHCARE_WINDOW_DAYS)
     latest = timezone.make_aware(dt.datetime.combine(today - window, dt.time.max))
-    sums = source.healthcare_sums(referrals, latest=latest, window_days=HEALTHCARE_WINDOW_DAYS)
+    sums = source.healthcare_sums(
+        referrals_of(referrals), latest=latest, window_days=HEALTHCARE_WINDOW_DAYS
+    )
     kinds = [kind for kind, _ in HealthcareUse.Kind.choices]
     people = sums.people
     costs = _unit_costs()
@@ -461,11 +391,12 @@ def _interval(sums: stats.Sums) -> dict[str, Any]:
     return {"mean": change["mean"], "ci95": change["ci95"]}
 
 
-def evaluate(referrals: QuerySet[Referral], *, today: dt.date | None = None) -> dict[str, Any]:
+def evaluate(referrals: Referrals, *, today: dt.date | None = None) -> dict[str, Any]:
     """The evaluation of `referrals` (already scoped and filtered): one object per measure
     with data, and healthcare use. Suppressed throughout. 3 queries here."""
     today = today or timezone.localdate()
     measures = measure_results(referrals)
+    referrals = referrals_of(referrals)
     return {
         "follow_up_days": FOLLOW_UP_DAYS,
         "small_numbers": f"a group of fewer than {SMALL} shows <{SMALL} and no change",

@@ -1,5 +1,5 @@
 """The evaluation's sums computed the straightforward way: load the rows into Python, pair
-each case's responses in a loop (insight.evaluation.pair_change) and add up there.
+each case's responses in a loop (insight.measures.pair_change) and add up there.
 
 The same interface and the same results as insight.evaluation_sql, which is what the
 evaluation uses; this is kept as the check on it (insight/tests/test_evaluation_sql.py
@@ -18,15 +18,15 @@ from django.utils import timezone
 
 from casework.models import Case, Connection
 from directory.models import Attribute, TaxonomyTerm
-from insight.evaluation_sql import SCALE, HealthcareSums, MeasureSums, Moments
+from insight.evaluation_sql import HealthcareSums, MeasureSums, Moments
+from insight.measures import DIMENSIONS, FOLLOW_UP_DAYS, MEASURES, SCALE, age_on, pair_change
+from insight.selection import Referrals, referrals_of
 from insight.stats import Sums
 from outcomes.models import HealthcareUse, Response
 from referrals.models import Referral
 
 
 def _facts(referrals: QuerySet[Referral], dimensions: dict[str, Any]) -> dict[Any, dict]:
-    from insight.evaluation import age_on
-
     attended = Connection.objects.filter(case=OuterRef("pk"), first_attended_on__isnull=False)
     rows = (
         Case.objects.filter(referral__in=referrals)
@@ -86,15 +86,12 @@ def _value(stored: Any, key: str) -> int | None:
     return round(float(stored) * SCALE)
 
 
-def measure_sums(
-    referrals: QuerySet[Referral],
-    measures: list[tuple[str, str]],
-    *,
-    follow_up_days: int,
-    dimensions: dict[str, Any],
-) -> MeasureSums:
-    from insight.evaluation import pair_change
-
+def measure_sums(referrals: Referrals) -> MeasureSums:
+    """insight.evaluation_sql.measure_sums, from the records, in Python."""
+    referrals = referrals_of(referrals)
+    measures = [(m.instrument, m.score) for m in MEASURES]
+    dimensions = {name: d.key() for name, d in DIMENSIONS.items()}
+    follow_up_days = FOLLOW_UP_DAYS
     facts = _facts(referrals, dimensions)
     instruments = sorted({instrument for instrument, _ in measures})
     rows = (
@@ -123,7 +120,7 @@ def measure_sums(
                 continue
             baseline, change = pair[0], pair[1] - pair[0]
             main[group].append((baseline, change))
-            for code in fact["reasons"] or []:
+            for code in set(fact["reasons"] or []):  # a pair counts once per reason
                 groups["reason"][(i, code)].append(change)
             for category in fact["categories"]:
                 groups["category"][(i, category)].append(change)

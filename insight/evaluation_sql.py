@@ -1,45 +1,42 @@
-"""The evaluation's counting, in the database: one statement pairs every baseline with its
-follow-up and adds the changes up by subgroup, another adds up healthcare use. Python gets
-back a few hundred sums, never the rows.
+"""The evaluation's counting, in the database: one statement adds the pairs up by
+subgroup, another adds up healthcare use. Python gets back a few hundred sums, never the
+rows.
 
-Pairing with window functions (the same SQL on SQLite and PostgreSQL): for each case and
-measure, the responses that have a value, ordered by completion time (then id, so ties are
-decided the same way every time); the first is the baseline; the last is the follow-up when
-it was completed at least FOLLOW_UP_DAYS after the baseline (if the last is not, no
-response is), else the baseline is lost to follow-up.
+The pairs themselves (each case's baseline and follow-up per measure, with what it is
+grouped by) are kept by insight.facts as PairFact rows, rewritten whenever the records
+behind them change; this module only adds them up, filtered to the referrals asked for.
 
-Scores are added up in fixed point: each value is rounded to 1/SCALE (every instrument's
-scores have at most two decimals), so sums and sums of squares are exact integers on both
-databases, whatever order they add in, and insight.stats turns them into the same means and
-intervals as computing over the values would. Everything here is keyed by raw codes (sex
-code, age in years, reason code, category name, a dimension's key); insight.evaluation maps
-them to labels.
+Scores are added up in fixed point (insight.measures.SCALE), so sums and sums of squares
+are exact integers on both databases, whatever order they add in, and insight.stats turns
+them into the same means and intervals as computing over the values would. Everything here
+is keyed by raw codes (sex code, age in years, reason code, category name, a dimension's
+key); insight.evaluation maps them to labels.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import (
-    Exists,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    QuerySet,
-)
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.functions import TruncDate
 
-from casework.models import Case, Connection, Contact
+from casework.models import Connection
+from directory.models import Attribute, TaxonomyTerm
+from insight.measures import DIMENSIONS, MEASURES, SCALE
+from insight.models import FactReason, PairFact
+from insight.selection import Referrals, Selection
+from insight.sql import postgres, quote, shift_days, sql_of
 from insight.stats import Sums
-from outcomes.models import HealthcareUse, Response
+from outcomes.models import HealthcareUse
 from referrals.models import Referral
 
-SCALE = 10_000
-SORT_MEMORY = "256MB"  # PostgreSQL's work_mem while pairing
+SORT_MEMORY = "256MB"
 
 
 @dataclass
@@ -89,183 +86,84 @@ class HealthcareSums:
     cross: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-# --- Expressions that differ between the databases -------------------------------------------
-
-
-class AgeOn(Func):
-    """Whole years from a birth date to a day (NULL when either is unknown), the rule of
-    insight.evaluation.age_on."""
-
-    arity = 2
-    output_field = IntegerField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        birth, birth_params = compiler.compile(self.source_expressions[0])
-        day, day_params = compiler.compile(self.source_expressions[1])
-        return f"CAST(EXTRACT(YEAR FROM age({day}, {birth})) AS integer)", (
-            *day_params,
-            *birth_params,
-        )
-
-    def as_sql(self, compiler, connection, **extra):
-        birth, birth_params = compiler.compile(self.source_expressions[0])
-        day, day_params = compiler.compile(self.source_expressions[1])
-        sql = (
-            f"(CAST(strftime('%%Y', {day}) AS INTEGER) - CAST(strftime('%%Y', {birth}) AS INTEGER)"
-            f" - (strftime('%%m-%%d', {day}) < strftime('%%m-%%d', {birth})))"
-        )
-        return sql, (*day_params, *birth_params, *day_params, *birth_params)
-
-
-def _postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _value_sql() -> str:
-    """A response's number for the measure joined as `m` (columns instrument, score_key),
-    or NULL: a bare number is the score itself, an object holds one number per item."""
-    if _postgres():
-        return (
-            "CASE WHEN jsonb_typeof(r.score) = 'number' THEN (r.score #>> '{}')::float8 "
-            "WHEN jsonb_typeof(r.score -> m.score_key) = 'number' "
-            "THEN (r.score ->> m.score_key)::float8 END"
-        )
-    path = "'$.\"' || m.score_key || '\"'"
-    return (
-        "CASE WHEN json_type(r.score) IN ('integer', 'real') THEN json_extract(r.score, '$') "
-        f"WHEN json_type(r.score, {path}) IN ('integer', 'real') "
-        f"THEN json_extract(r.score, {path}) END"
-    )
-
-
-def _at_least_days_apart(later: str, earlier: str, days: int) -> str:
-    if _postgres():
-        return f"{later} - {earlier} >= INTERVAL '{int(days) * 24} hours'"
-    # Django's own (exact, microsecond) difference of two stored timestamps.
-    return f"django_timestamp_diff({later}, {earlier}) >= {int(days) * 86_400_000_000}"
-
-
-def _reasons_join(column: str) -> tuple[str, str]:
-    """(join clause, code column) unnesting a JSON list of reason codes."""
-    if _postgres():
-        return (
-            "CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("
-            f"{column}) = 'array' THEN {column} ELSE '[]'::jsonb END) AS rs(code)",
-            "rs.code",
-        )
-    return (
-        f"JOIN json_each(CASE WHEN json_type({column}) = 'array' THEN {column} ELSE '[]' END)"
-        " AS rs",
-        "rs.value",
-    )
-
-
-def _shift_days(day: str, days: int) -> str:
-    if _postgres():
-        return f"({day} + {int(days)})"
-    return f"date({day}, '{int(days):+d} days')"
-
-
-def _sql(queryset: QuerySet) -> tuple[str, tuple]:
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    return sql, tuple(params)
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 # --- The pairs -------------------------------------------------------------------------------
 
 
-def _facts(referrals: QuerySet[Referral], instruments: list[str], dimensions: dict[str, Any]):
-    """One row per case of `referrals` with a response to one of `instruments`: what the
-    subgroups and the comparison need."""
-    attended = Connection.objects.filter(case=OuterRef("pk"), first_attended_on__isnull=False)
-    measured = Response.objects.filter(case=OuterRef("pk"), instrument__in=instruments)
-    return (
-        Case.objects.filter(referral__in=referrals)
-        .filter(Exists(measured))
-        .order_by()
-        .values(
-            case_key=F("pk"),
-            treated=Exists(attended),
-            age=AgeOn(F("person__birth_date"), TruncDate("referral__received_at")),
-            sex=F("person__sex"),
-            reasons=F("referral__reasons"),
-            **{f"dim_{i}": expression for i, expression in enumerate(dimensions.values())},
+# Each grouping of the pairs, as the GROUPING() bitmask PostgreSQL gives it over the
+# columns GROUPED (1 = not in the grouping): main groups by attended, age and sex.
+GROUPED = ("attended", "contacts", *DIMENSIONS)
+MOMENTS = (
+    "COUNT(*), COUNT(p.change), SUM(p.change), SUM(p.change * p.change), "
+    "SUM(CASE WHEN p.change IS NOT NULL THEN p.baseline END), "
+    "SUM(CASE WHEN p.change IS NOT NULL THEN p.baseline * p.baseline END), "
+    "SUM(p.change * p.baseline)"
+)
+
+
+def _groupings() -> dict[int, tuple[str, tuple[str, ...]]]:
+    """bitmask -> (section, the columns grouped besides the measure)."""
+    out = {}
+    for section, columns in (
+        ("main", ("attended", "age", "sex")),
+        ("contacts", ("contacts",)),
+        *((name, (name,)) for name in DIMENSIONS),
+    ):
+        present = columns[0]
+        mask = sum(1 << (len(GROUPED) - 1 - i) for i, c in enumerate(GROUPED) if c != present)
+        out[mask] = (section, columns)
+    return out
+
+
+def _facts_of(referrals) -> tuple[str, tuple] | None:
+    """The SQL of the facts of `referrals` (a Selection: by the facts' own columns; a
+    queryset of referrals: joined through it)."""
+    if isinstance(referrals, Selection):
+        facts = referrals.facts()
+    else:
+        facts = PairFact.objects.filter(referral__in=referrals.order_by().values("pk"))
+    columns = ["case_id", "measure", "baseline", "change", "attended", "age", "sex", "contacts"]
+    try:
+        return sql_of(facts.order_by().values(*columns, *DIMENSIONS))
+    except EmptyResultSet:  # a selection of nothing
+        return None
+
+
+def _grouped_sql(pf: str) -> str:
+    """One row per group of every grouping: g (the bitmask), the measure, the grouped
+    columns (NULL where not grouped) and MOMENTS. PostgreSQL: GROUPING SETS, one pass over
+    the facts; SQLite (which has no GROUPING SETS): the same rows by UNION ALL."""
+    keys = ", ".join(f"p.{c}" for c in ("attended", "age", "sex", "contacts", *DIMENSIONS))
+    groupings = _groupings()
+    if postgres():
+        sets = ", ".join(
+            "(" + ", ".join(["p.measure", *(f"p.{c}" for c in cols)]) + ")"
+            for _, cols in groupings.values()
         )
-    )
-
-
-def measure_sums(
-    referrals: QuerySet[Referral],
-    measures: list[tuple[str, str]],
-    *,
-    follow_up_days: int,
-    dimensions: dict[str, Any],
-) -> MeasureSums:
-    """Pair and add up, in one statement. `measures`: (instrument, score key) in order;
-    `dimensions`: extra subgroups, name -> a Django expression over a Case row."""
-    instruments = sorted({instrument for instrument, _ in measures})
-    facts_sql, facts_params = _sql(_facts(referrals, instruments, dimensions))
-    values = ", ".join("(%s, %s, %s)" for _ in measures)
-    measure_params = tuple(p for i, (ins, key) in enumerate(measures) for p in (i, ins, key))
-    reasons_join, reason_code = _reasons_join("f.reasons")
-    dim_columns = [f"dim_{i}" for i in range(len(dimensions))]
-    # A typed NULL for a dimension's column in the other branches (PostgreSQL settles a
-    # UNION's column types branch by branch, and a bare NULL would settle as text).
-    typed_null = {c: f"(SELECT {c} FROM facts WHERE 1 = 0)" for c in dim_columns}  # noqa: S608
-    nulls = "".join(f", {typed_null[c]}" for c in dim_columns)
-    paired = "FROM pairs p JOIN facts f ON f.case_key = p.case_key WHERE p.y IS NOT NULL"
-    sums = "COUNT(*), SUM(p.y), SUM(p.y * p.y)"
-    branches = [
-        f"SELECT 'main', p.idx, f.treated, f.age, f.sex, NULL{nulls}, COUNT(*), COUNT(p.y), "  # noqa: S608
-        "SUM(p.y), SUM(p.y * p.y), SUM(CASE WHEN p.y IS NOT NULL THEN p.b END), "
-        "SUM(CASE WHEN p.y IS NOT NULL THEN p.b * p.b END), SUM(p.y * p.b) "
-        "FROM pairs p JOIN facts f ON f.case_key = p.case_key "
-        "GROUP BY p.idx, f.treated, f.age, f.sex",
-        f"SELECT 'reason', p.idx, NULL, NULL, NULL, {reason_code}{nulls}, 0, {sums}, 0, 0, 0 "
-        f"{paired.replace(' WHERE', f' {reasons_join} WHERE')} GROUP BY p.idx, {reason_code}",
-        f"SELECT 'category', p.idx, NULL, NULL, NULL, cc.category{nulls}, 0, {sums}, 0, 0, 0 "  # noqa: S608
-        "FROM pairs p JOIN case_categories cc ON cc.case_key = p.case_key "
-        "WHERE p.y IS NOT NULL GROUP BY p.idx, cc.category",
-        # The number of contacts rides in the age column (an integer there too).
-        f"SELECT 'contacts', p.idx, NULL, COALESCE(d.n, 0), NULL, NULL{nulls}, 0, {sums}, "  # noqa: S608
-        "0, 0, 0 FROM pairs p LEFT JOIN doses d ON d.case_key = p.case_key "
-        "WHERE p.y IS NOT NULL GROUP BY p.idx, COALESCE(d.n, 0)",
-    ]
-    for column in dim_columns:
-        cells = "".join(f", f.{c}" if c == column else f", {typed_null[c]}" for c in dim_columns)
+        grouped = ", ".join(f"p.{c}" for c in GROUPED)
+        return (
+            f"SELECT GROUPING({grouped}), p.measure, {keys}, {MOMENTS} "  # noqa: S608
+            f"FROM ({pf}) p GROUP BY GROUPING SETS ({sets})"
+        )
+    branches = []
+    for mask, (_, cols) in groupings.items():
+        cells = ", ".join(
+            f"p.{c}" if c in cols else "NULL"
+            for c in ("attended", "age", "sex", "contacts", *DIMENSIONS)
+        )
+        group_by = ", ".join(["p.measure", *(f"p.{c}" for c in cols)])
         branches.append(
-            f"SELECT '{column}', p.idx, NULL, NULL, NULL, NULL{cells}, 0, {sums}, 0, 0, 0 "
-            f"{paired} GROUP BY p.idx, f.{column}"
+            f"SELECT {mask}, p.measure, {cells}, {MOMENTS} "  # noqa: S608
+            f"FROM ({pf}) p GROUP BY {group_by}"
         )
-    term, attribute, conn = _table_names()
-    sql = f"""
+    return " UNION ALL ".join(branches)
+
+
+def _categories_sql(pf: str) -> str:
+    """Changes by the top-level category of the services each case attended (read live
+    from the connections and the taxonomy, so directory changes show at once)."""
+    term, attribute, conn = quote(TaxonomyTerm), quote(Attribute), quote(Connection)
+    return f"""
 WITH RECURSIVE
-facts AS ({facts_sql}),
-measures (idx, instrument, score_key) AS (VALUES {values}),
-scored AS (
-    SELECT r.case_id AS case_key, m.idx, r.completed_at, r.id,
-           CAST(ROUND(({_value_sql()}) * {SCALE}) AS BIGINT) AS v
-    FROM {_table(Response)} r JOIN measures m ON m.instrument = r.instrument
-    WHERE r.case_id IN (SELECT case_key FROM facts)
-),
-ranked AS (
-    SELECT case_key, idx, ROW_NUMBER() OVER w AS rn,
-           FIRST_VALUE(completed_at) OVER w AS first_at, FIRST_VALUE(v) OVER w AS b,
-           LAST_VALUE(completed_at) OVER w AS last_at, LAST_VALUE(v) OVER w AS f
-    FROM scored WHERE v IS NOT NULL
-    WINDOW w AS (PARTITION BY case_key, idx ORDER BY completed_at, id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-),
-pairs AS (
-    SELECT case_key, idx, b,
-           CASE WHEN {_at_least_days_apart("last_at", "first_at", follow_up_days)}
-                THEN f - b END AS y
-    FROM ranked WHERE rn = 1
-),
 climb (term_id, at_id, depth) AS (
     SELECT t.id, t.id, 0 FROM {term} t
     UNION ALL
@@ -278,62 +176,83 @@ tops AS (
     LEFT JOIN {term} up ON up.id = t.parent_id
     WHERE up.id IS NULL AND t.name <> ''
 ),
-case_categories AS (
-    SELECT DISTINCT cn.case_id AS case_key, tops.name AS category
-    FROM {conn} cn
-    JOIN {attribute} a ON a.link_id = cn.service_id AND a.link_entity = 'service'
-    JOIN tops ON tops.term_id = a.taxonomy_term_id
-    WHERE cn.first_attended_on IS NOT NULL
-      AND cn.case_id IN (SELECT case_key FROM pairs WHERE y IS NOT NULL)
+service_tops AS (
+    SELECT DISTINCT a.link_id AS service_id, tops.name AS category
+    FROM {attribute} a JOIN tops ON tops.term_id = a.taxonomy_term_id
+    WHERE a.link_entity = 'service'
 ),
-doses AS (
-    SELECT ct.case_id AS case_key, COUNT(*) AS n FROM {_table(Contact)} ct
-    WHERE ct.case_id IN (SELECT case_key FROM pairs WHERE y IS NOT NULL)
-    GROUP BY ct.case_id
+pair_categories AS (
+    SELECT DISTINCT p.case_id, p.measure, p.change, st.category
+    FROM ({pf}) p
+    JOIN {conn} cn ON cn.case_id = p.case_id AND cn.first_attended_on IS NOT NULL
+    JOIN service_tops st ON st.service_id = cn.service_id
+    WHERE p.change IS NOT NULL
 )
-{" UNION ALL ".join(branches)}
-"""  # noqa: S608 (table names, constants and the ORM's own SQL; values are parameters)
-    out = MeasureSums(dims={name: {} for name in dimensions})
-    names = dict(zip(dim_columns, dimensions, strict=True))
-    rows = _fetch(sql, facts_params + measure_params)
-    for row in rows:
-        section, idx, treated, age, sex, code, *keys = row[: 6 + len(dim_columns)]
-        counts = [int(v or 0) for v in row[6 + len(dim_columns) :]]
+SELECT measure, category, COUNT(*), SUM(change), SUM(change * change)
+FROM pair_categories GROUP BY measure, category
+"""  # noqa: S608 (table names and the ORM's own SQL; values are parameters)
+
+
+def measure_sums(referrals: Referrals) -> MeasureSums:
+    """Add up the pairs of `referrals` (insight.facts keeps them) by subgroup: 3 queries
+    (the groupings in one pass, by reason, by category). Keys use the measure's index in
+    insight.measures.MEASURES."""
+    index = {m.key: i for i, m in enumerate(MEASURES)}
+    dims = list(DIMENSIONS)
+    out = MeasureSums(dims={name: {} for name in dims})
+    compiled = _facts_of(referrals)
+    if compiled is None:
+        return out
+    pf, params = compiled
+    reasons = (
+        f"SELECT p.measure, fr.code, COUNT(*), SUM(p.change), SUM(p.change * p.change) "  # noqa: S608
+        f"FROM ({pf}) p JOIN {quote(FactReason)} fr ON fr.case_id = p.case_id "
+        "WHERE p.change IS NOT NULL GROUP BY p.measure, fr.code"
+    )
+    groupings = _groupings()
+    with _sorting_in_memory(), connection.cursor() as cursor:
+        cursor.execute(_grouped_sql(pf), params * (1 if postgres() else len(groupings)))
+        grouped = cursor.fetchall()
+        cursor.execute(reasons, params)
+        by_reason = cursor.fetchall()
+        cursor.execute(_categories_sql(pf), params)
+        by_category = cursor.fetchall()
+    for mask, key, attended, age, sex, contacts, *rest in grouped:
+        values, counts = rest[: len(dims)], [int(v or 0) for v in rest[len(dims) :]]
+        i = index.get(key)
+        section = groupings[mask][0]
+        if i is None:  # a measure no longer compared (facts not yet rebuilt)
+            continue
         if section == "main":
-            key = (idx, bool(treated), age, sex or "")
-            out.main[key] = Moments(*counts)
-        elif section in ("reason", "category"):
-            getattr(out, section)[(idx, code)] = _sums(counts)
+            out.main[(i, bool(attended), age, sex or "")] = Moments(*counts)
+        elif not counts[1]:
+            continue  # only baselines lost to follow-up in this group
         elif section == "contacts":
-            out.contacts[(idx, int(age))] = _sums(counts)
+            out.contacts[(i, int(contacts))] = _sums(counts)
         else:
-            value = keys[dim_columns.index(section)]
-            out.dims[names[section]][(idx, value)] = _sums(counts)
+            out.dims[section][(i, values[dims.index(section)])] = _sums(counts)
+    for target, rows in ((out.reason, by_reason), (out.category, by_category)):
+        for key, code, n, sy, syy in rows:
+            if key in index:
+                target[(index[key], code)] = Sums(int(n), int(sy or 0), int(syy or 0), SCALE)
     return out
 
 
-def _sums(counts: list[int]) -> Sums:
-    """A branch's (count, sum, sum of squares), after its leading 0."""
-    return Sums(counts[1], counts[2], counts[3], SCALE)
-
-
-def _fetch(sql: str, params: tuple) -> list[tuple]:
-    if not _postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    # The pairing sorts every response once: let it sort in memory, for this statement's
-    # transaction only (PostgreSQL's default 4 MB spills a region's sort to disk).
+@contextmanager
+def _sorting_in_memory() -> Iterator[None]:
+    """PostgreSQL's work_mem for these statements' transaction only: grouping a region's
+    pairs spills to disk at the default 4 MB."""
+    if not postgres():
+        yield
+        return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        yield
 
 
-def _table_names() -> tuple[str, str, str]:
-    from directory.models import Attribute, TaxonomyTerm
-
-    return _table(TaxonomyTerm), _table(Attribute), _table(Connection)
+def _sums(counts: list[int]) -> Sums:
+    """The pairs' (count, sum, sum of squares) from a group's MOMENTS."""
+    return Sums(counts[1], counts[2], counts[3], SCALE)
 
 
 # --- Healthcare use --------------------------------------------------------------------------
@@ -352,7 +271,7 @@ def healthcare_sums(
         .order_by()
         .values(ref_key=F("pk"), person_key=F("person_id"), day=TruncDate("received_at"))
     )
-    eligible_sql, params = _sql(eligible)
+    eligible_sql, params = sql_of(eligible)
     kinds = [kind for kind, _ in HealthcareUse.Kind.choices]
     per_kind = []
     kind_params: list[str] = []
@@ -373,10 +292,10 @@ def healthcare_sums(
 WITH eligible AS ({eligible_sql}),
 per AS (
     SELECT e.ref_key, {", ".join(per_kind)}
-    FROM eligible e LEFT JOIN {_table(HealthcareUse)} h
+    FROM eligible e LEFT JOIN {quote(HealthcareUse)} h
       ON h.person_id = e.person_key
-     AND h.occurred_on >= {_shift_days("e.day", -window_days)}
-     AND h.occurred_on < {_shift_days("e.day", window_days)}
+     AND h.occurred_on >= {shift_days("e.day", -window_days)}
+     AND h.occurred_on < {shift_days("e.day", window_days)}
     GROUP BY e.ref_key
 )
 SELECT COUNT(*), {totals} FROM per

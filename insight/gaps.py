@@ -18,13 +18,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, ExpressionWrapper, F, FloatField, OuterRef, Q
+from django.db.models import Case as Choose
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
 from casework.models import Connection, Goal
 from directory.models import Attribute, Location, Service, VerificationTask
 from directory.taxonomy import codes_for_need, codes_for_reason
-from insight.dashboards import Filters, Table
+from insight.dashboards import Filters, Table, fetch, gives_reason, sql_of
 from insight.suppression import is_small
 from outcomes.models import Response
 from places.geo import EARTH_RADIUS_KM
@@ -98,30 +111,49 @@ class NeedRow:
 def _need_counts(rows, needs: list[tuple[str, str, Q, list[str]]], km: float) -> list[NeedRow]:
     """rows: a queryset with `area__name`, `person_id` and `person__postcode`.
 
-    Two queries. The first counts distinct people per need, per area and postcode. The
-    second asks, once per postcode those people live in (not once per person), which needs
-    have a serving service within `km`. The two are then added up per area and need.
+    One statement. People are flagged per need once (grouped per area, postcode and
+    person: one grouping pass, instead of a COUNT(DISTINCT) and its sort per need), then
+    counted per area and postcode; and once per postcode those people live in (not once
+    per person) the database decides which needs have a serving service within `km`.
+    Python adds the rows up per area and need.
     """
-    counts = {f"n_{key}": Count("person_id", distinct=True, filter=q) for key, _, q, _ in needs}
-    grouped = rows.values("area__name", "person__postcode").annotate(**counts).order_by()
-    served = {
-        row["postcode"]: row
-        for row in Postcode.objects.filter(postcode__in=rows.values("person__postcode"))
+    keys = [f"n_{key}" for key, _, _, _ in needs]
+    flagged_sql, params = sql_of(
+        rows.values(
+            area_name=F("area__name"), postcode=F("person__postcode"), person_key=F("person_id")
+        ).annotate(
+            **{
+                f"n_{key}": Max(Choose(When(q, then=Value(1)), default=Value(0)))
+                for key, _, q, _ in needs
+            }
+        )
+    )
+    served_sql, served_params = sql_of(
+        Postcode.objects.filter(postcode__in=RawSQL("SELECT g.postcode FROM g", ()))
         .annotate(**{f"n_{key}": _service_within(codes, km) for key, _, _, codes in needs})
-        .values("postcode", *counts)
-    }
+        .values("postcode", *keys)
+    )
+    sums = ", ".join(f"SUM(p.{k}) AS {k}" for k in keys)
+    sql = f"""
+WITH g AS (
+    SELECT p.area_name, p.postcode, {sums} FROM ({flagged_sql}) p
+    GROUP BY p.area_name, p.postcode
+), s AS ({served_sql})
+SELECT g.area_name, s.postcode, {", ".join(f"g.{k}" for k in keys)},
+    {", ".join(f"s.{k}" for k in keys)}
+FROM g LEFT JOIN s ON s.postcode = g.postcode
+"""  # noqa: S608 (our column names around the ORM's SQL; values are parameters)
     totals: dict[tuple[str, str], list[int]] = {}
-    for row in grouped:
-        place = served.get(row["person__postcode"])
-        for key, _, _, _ in needs:
-            n = row[f"n_{key}"]
+    for area, placed, *cells in fetch(sql, params + served_params):
+        for i, (key, _, _, _) in enumerate(needs):
+            n = int(cells[i] or 0)
             if not n:
                 continue
-            total = totals.setdefault((row["area__name"], key), [0, 0, 0])
+            total = totals.setdefault((area, key), [0, 0, 0])
             total[0] += n
-            if place is None:
+            if placed is None:
                 total[2] += n
-            elif place[f"n_{key}"]:
+            elif cells[len(needs) + i]:
                 total[1] += n
     labels = {key: label for key, label, _, _ in needs}
     return [
@@ -134,10 +166,7 @@ def _need_counts(rows, needs: list[tuple[str, str, Q, list[str]]], km: float) ->
 
 def reason_needs(f: Filters, km: float) -> list[NeedRow]:
     referrals = Referral.objects.filter(f.q(), f.period("received_at"))
-    needs = [
-        (r.value, r.label, Q(reasons__icontains=f'"{r.value}"'), codes_for_reason(r.value))
-        for r in Reason
-    ]
+    needs = [(r.value, r.label, gives_reason(r.value), codes_for_reason(r.value)) for r in Reason]
     rows = _need_counts(referrals, needs, km)
     for row in rows:
         row.source = "Referral reason"

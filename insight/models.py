@@ -68,3 +68,68 @@ class PopulationCount(models.Model):
     def __str__(self) -> str:
         group = f"decile {self.imd_decile}" if self.imd_decile else f"{self.age_band} {self.sex}"
         return f"{self.area_id} {group}: {self.people}"
+
+
+class PairFact(models.Model):
+    """One case's baseline and follow-up for one measure, with what the evaluation groups
+    it by: the evaluation's rows, kept up to date by insight.facts whenever a response,
+    contact, connection, referral, case or person changes, so the evaluation adds up
+    these rows instead of pairing every response each time (docs/insight.md#facts).
+
+    Scores in fixed point (units of 1/insight.measures.SCALE). `change` is the follow-up
+    minus the baseline, NULL when the baseline was lost to follow-up. Derived data only:
+    `manage.py refresh_insight_facts` rebuilds it from the records at any time."""
+
+    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # The referral's area, team and day of receipt (local date), so an evaluation of an
+    # area, a team or a period reads the facts alone (insight.evaluation.Selection).
+    area = models.ForeignKey(
+        "accounts.Area", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, related_name="+", null=True, db_index=False
+    )
+    received_on = models.DateField()
+    measure = models.CharField(max_length=40)  # insight.measures.Measure.key
+    baseline = models.BigIntegerField()
+    change = models.BigIntegerField(null=True)
+    attended = models.BooleanField()  # a connection with a first attendance
+    age = models.SmallIntegerField(null=True)  # whole years on the day of referral
+    sex = models.CharField(max_length=16, blank=True)
+    contacts = models.PositiveIntegerField()
+    # The extra subgroups, one column per insight.measures.DIMENSIONS entry.
+    ethnicity = models.CharField(max_length=1, blank=True)
+    deprivation = models.PositiveSmallIntegerField(null=True)  # IMD decile
+    long_term_conditions = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "measure"], name="pairfact_once_per_measure")
+        ]
+        indexes = [
+            models.Index(fields=["referral"], name="pairfact_referral_idx"),
+            models.Index(fields=["team", "received_on"], name="pairfact_team_day_idx"),
+            models.Index(fields=["area", "received_on"], name="pairfact_area_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.measure}"
+
+
+class FactReason(models.Model):
+    """A reason for referral of a case that has PairFacts (the reason subgroups), kept
+    with them by insight.facts."""
+
+    case = models.ForeignKey("casework.Case", on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "code"], name="factreason_once_per_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.code}"

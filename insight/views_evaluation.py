@@ -48,7 +48,7 @@ def evaluation_page(request):
     if not form.is_bound or form.is_valid():
         filters = form.cleaned_data if form.is_bound else {}
         referrals = evaluation.filtered(
-            evaluation.evaluation_referrals_for(request.user),
+            evaluation.evaluation_selection_for(request.user),
             team=filters.get("team"),
             area=filters.get("area"),
             date_from=filters.get("date_from"),

@@ -304,6 +304,9 @@ def merge_people(duplicate: Person, *, by) -> Person:
         if count:
             moved[model._meta.label] = count
     Person.objects.filter(possible_duplicate_of=duplicate).update(possible_duplicate_of=kept)
+    # Saved, so what is derived from a person's records (the evaluation's facts) follows
+    # the records that moved onto it.
+    kept.save(update_fields=["updated_at"])
     record_event(by, "change", kept, detail={"merged_from": str(duplicate.pk), "moved": moved})
     record_event(by, "delete", duplicate, detail={"merged_into": str(kept.pk)})
     duplicate.delete()

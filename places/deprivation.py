@@ -23,6 +23,7 @@ from django.db.models import Q
 
 from places.models import Deprivation, Postcode
 from places.postcodes import normalise_postcode
+from places.signals import lookups_loaded
 
 BATCH = 5000
 _LSOA = re.compile(r"^E01\d{6}$")
@@ -96,6 +97,7 @@ def import_imd(path: Path) -> ImdReport:
                     report.imported += _flush(batch)
                     batch = []
             report.imported += _flush(batch)
+            lookups_loaded.send(sender=Deprivation)
     return report
 
 

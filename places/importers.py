@@ -26,6 +26,7 @@ from django.db.models import Avg, Count
 from places.models import Postcode, PostcodeDistrict
 from places.osgb import grid_to_wgs84
 from places.postcodes import normalise_postcode
+from places.signals import lookups_loaded
 
 BATCH = 5000
 NO_GRID_REFERENCE = 99.999999
@@ -191,6 +192,7 @@ def _import_postcodes(path: Path) -> PostcodeReport:
         if batch:
             report.imported += _flush(batch, lsoa_fields)
         report.districts = rebuild_districts()
+        lookups_loaded.send(sender=Postcode)
     return report
 
 

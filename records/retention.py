@@ -75,6 +75,8 @@ KEPT_TEXT = {
     "outcomes.OneTimeLink": {"token_hash": "the hash of a link's secret, not about the person"},
     "matching.NeedEmbedding": {"model_name": "a model's name", "text_hash": "a hash"},
     "people.Person": {"preferred_language": "a language, counted by equity reports"},
+    "insight.PairFact": {"measure": "a measure's code (the evaluation's derived rows)"},
+    "insight.FactReason": {"code": "a reason's code"},
 }  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from casework.tests.factories import CaseFactory
 from directory.models import Attribute, TaxonomyTerm
 from directory.taxonomy import load_taxonomy
-from insight import evaluation, evaluation_text
+from insight import evaluation, evaluation_text, measures
 from insight.models import UnitCost
 from insight.tests.generate import Plan, generate, measured_case
 from outcomes.models import HealthcareUse
@@ -118,16 +118,16 @@ def _at(days):
 
 def test_a_pair_is_the_first_response_and_the_last_at_least_28_days_later():
     rows = [(_at(0), 20.0), (_at(14), 30.0), (_at(40), 22.0), (_at(90), 25.0)]
-    assert evaluation.pair_change(rows) == (20.0, 25.0)
+    assert measures.pair_change(rows) == (20.0, 25.0)
 
 
 def test_a_response_27_days_after_baseline_is_not_a_follow_up():
-    assert evaluation.pair_change([(_at(0), 20.0), (_at(27), 30.0)]) is False
-    assert evaluation.pair_change([(_at(0), 20.0), (_at(28), 30.0)]) == (20.0, 30.0)
+    assert measures.pair_change([(_at(0), 20.0), (_at(27), 30.0)]) is False
+    assert measures.pair_change([(_at(0), 20.0), (_at(28), 30.0)]) == (20.0, 30.0)
 
 
 def test_no_response_is_no_baseline():
-    assert evaluation.pair_change([]) is None
+    assert measures.pair_change([]) is None
 
 
 @pytest.mark.parametrize(
@@ -155,8 +155,8 @@ def test_contact_bands(n, label):
 
 def test_age_is_counted_on_the_day_the_referral_was_received():
     born = dt.date(1960, 6, 15)
-    assert evaluation.age_on(born, dt.date(2025, 6, 14)) == 64
-    assert evaluation.age_on(born, dt.date(2025, 6, 15)) == 65
+    assert measures.age_on(born, dt.date(2025, 6, 14)) == 64
+    assert measures.age_on(born, dt.date(2025, 6, 15)) == 65
 
 
 def test_each_ons4_item_is_its_own_measure_and_ucla3_is_its_total():

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from audit.models import Event
 from casework.models import Case, Connection, Contact
+from insight import facts
+from insight.models import PairFact
 from outcomes.models import Response
 from people.models import Consent, Person
 from referrals.models import Referral
@@ -126,6 +128,12 @@ def test_the_example_folder_imports_with_the_right_counts(team, worker, director
     assert shares.count() == 4
     assert all(s.shared_fields == ["name"] for s in shares)
     assert _day(shares.get(organization=walk.organization).recorded_at) == dt.date(2024, 1, 17)
+
+
+def test_the_import_leaves_the_evaluations_facts_matching_the_records(team, worker, directory):
+    _import()
+    assert PairFact.objects.exists()
+    assert facts.differences() == []
 
 
 def test_every_write_is_audited_in_the_commands_name(team, worker, directory):

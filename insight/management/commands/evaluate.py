@@ -12,7 +12,6 @@ from accounts.models import Area, Team
 from audit.actions import Subject, record_event
 from audit.models import Event
 from insight import evaluation
-from referrals.models import Referral
 
 
 def _date(value: str) -> dt.date:
@@ -57,7 +56,7 @@ class Command(BaseCommand):
         if date_from and date_to and date_to < date_from:
             raise CommandError("--to must be the same as or after --from.")
         referrals = evaluation.filtered(
-            Referral.objects.all(), team=team, area=area, date_from=date_from, date_to=date_to
+            evaluation.Selection(), team=team, area=area, date_from=date_from, date_to=date_to
         )
         result = evaluation.evaluate(referrals)
         record_event(

@@ -1,0 +1,91 @@
+"""SQL pieces the insight queries share, where SQLite and PostgreSQL differ: ages, a
+response's score for one measure, day arithmetic, unnesting a JSON list of reason codes.
+Everything else in insight's SQL is the same text on both databases."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Func, IntegerField, QuerySet
+
+
+class AgeOn(Func):
+    """Whole years from a birth date to a day (NULL when either is unknown), the rule of
+    insight.measures.age_on."""
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        birth, birth_params = compiler.compile(self.source_expressions[0])
+        day, day_params = compiler.compile(self.source_expressions[1])
+        return f"CAST(EXTRACT(YEAR FROM age({day}, {birth})) AS integer)", (
+            *day_params,
+            *birth_params,
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        birth, birth_params = compiler.compile(self.source_expressions[0])
+        day, day_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"(CAST(strftime('%%Y', {day}) AS INTEGER) - CAST(strftime('%%Y', {birth}) AS INTEGER)"
+            f" - (strftime('%%m-%%d', {day}) < strftime('%%m-%%d', {birth})))"
+        )
+        return sql, (*day_params, *birth_params, *day_params, *birth_params)
+
+
+def postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def value_sql() -> str:
+    """A response's number for the measure joined as `m` (columns instrument, score_key),
+    or NULL: a bare number is the score itself, an object holds one number per item."""
+    if postgres():
+        return (
+            "CASE WHEN jsonb_typeof(r.score) = 'number' THEN (r.score #>> '{}')::float8 "
+            "WHEN jsonb_typeof(r.score -> m.score_key) = 'number' "
+            "THEN (r.score ->> m.score_key)::float8 END"
+        )
+    path = "'$.\"' || m.score_key || '\"'"
+    return (
+        "CASE WHEN json_type(r.score) IN ('integer', 'real') THEN json_extract(r.score, '$') "
+        f"WHEN json_type(r.score, {path}) IN ('integer', 'real') "
+        f"THEN json_extract(r.score, {path}) END"
+    )
+
+
+def at_least_days_apart(later: str, earlier: str, days: int) -> str:
+    if postgres():
+        return f"{later} - {earlier} >= INTERVAL '{int(days) * 24} hours'"
+    # Django's own (exact, microsecond) difference of two stored timestamps.
+    return f"django_timestamp_diff({later}, {earlier}) >= {int(days) * 86_400_000_000}"
+
+
+def reasons_join(column: str) -> tuple[str, str]:
+    """(join clause, code column) unnesting a JSON list of reason codes."""
+    if postgres():
+        return (
+            "CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof("
+            f"{column}) = 'array' THEN {column} ELSE '[]'::jsonb END) AS rs(code)",
+            "rs.code",
+        )
+    return (
+        f"JOIN json_each(CASE WHEN json_type({column}) = 'array' THEN {column} ELSE '[]' END)"
+        " AS rs",
+        "rs.value",
+    )
+
+
+def shift_days(day: str, days: int) -> str:
+    if postgres():
+        return f"({day} + {int(days)})"
+    return f"date({day}, '{int(days):+d} days')"
+
+
+def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    return sql, tuple(params)
+
+
+def quote(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
