@@ -10,10 +10,13 @@ import numpy as np
 from django.db import transaction
 
 from audit.actions import record_event
+from audit.models import Event
+from casework.actions import propose_connection
 from directory.models import Service
 from matching.adapters import docs_for_services
 from matching.embedding import get_encoder
 from matching.models import IndexChange, NeedEmbedding, ServiceEmbedding, SuggestionFeedback
+from matching.profiles import needs_for_case
 from socialrx.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -99,8 +102,6 @@ def store_case_need_vectors(case, *, encoder=None) -> int:
     Derived data of the case's own needs, deleted with the case; it records no audit event
     (nothing a person reads or changes). Without the model package it does nothing.
     """
-    from matching.profiles import needs_for_case
-
     encoder = encoder if encoder is not None else get_encoder()
     if encoder is None:
         return 0
@@ -149,7 +150,9 @@ def record_feedback(
         explanation=explanation[:2000],
         given_by=by,
     )
-    record_event(by, "create", feedback, detail={"reason": reason, "service": str(service.pk)})
+    record_event(
+        by, Event.Verb.CREATE, feedback, detail={"reason": reason, "service": str(service.pk)}
+    )
     return feedback
 
 
@@ -157,6 +160,4 @@ def add_suggestion_to_plan(case, *, service, by, goal=None):
     """Add a suggested service to the plan as a proposed connection (the person still
     chooses; nothing is sent). Delegates to casework, which checks the case is open and
     writes the audit event."""
-    from casework.actions import propose_connection
-
     return propose_connection(case, service=service, goal=goal, by=by)

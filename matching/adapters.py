@@ -2,19 +2,16 @@
 
 The directory's HSDS models grow over time (taxonomy, schedules, cost options, eligibility,
 service areas, languages, accessibility); this module is the one place that reads them
-into matching's documents. Every one of those models exists now: the checks that a field or
-model is there (`_has`, `_model`) are left from when they were being added, and can go
-(TODO(#19), with the engine rework).
+into matching's documents.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.apps import apps as django_apps
 from django.db.models import Prefetch, QuerySet
 
-from directory.models import Location, Service, ServiceAtLocation
+from directory.models import Attribute, Service, ServiceAtLocation
 from matching.documents import (
     ServiceDoc,
     access_tags,
@@ -25,43 +22,24 @@ from matching.documents import (
 )
 
 
-def _has(model, name: str) -> bool:
-    try:
-        model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - FieldDoesNotExist and friends: the field is not there
-        return False
-    return True
-
-
 def _related(obj, name: str) -> list:
-    manager = getattr(obj, name, None)
-    return list(manager.all()) if manager is not None and hasattr(manager, "all") else []
-
-
-def _model(name: str):
-    try:
-        return django_apps.get_model("directory", name)
-    except LookupError:
-        return None
+    return list(getattr(obj, name).all())
 
 
 def services_for_index(ids: Iterable | None = None) -> QuerySet[Service]:
     """Services with everything the adapter reads, in a fixed number of queries."""
-    location_parts = [
-        f"service_at_locations__location__{name}"
-        for name in ("accessibility", "languages")
-        if _has(Location, name)
-    ]
     qs = Service.objects.select_related("organization").prefetch_related(
         Prefetch(
             "service_at_locations",
             queryset=ServiceAtLocation.objects.select_related("location"),
         ),
-        *location_parts,
+        "service_at_locations__location__accessibility",
+        "service_at_locations__location__languages",
+        "schedules",
+        "cost_options",
+        "service_areas",
+        "languages",
     )
-    for name in ("schedules", "cost_options", "service_areas", "languages"):
-        if _has(Service, name):
-            qs = qs.prefetch_related(name)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.order_by("pk")
@@ -69,25 +47,27 @@ def services_for_index(ids: Iterable | None = None) -> QuerySet[Service]:
 
 def taxonomy_names(service_ids: list) -> dict[str, list[str]]:
     """Taxonomy term names attached to each service (HSDS attributes link by id)."""
-    attribute = _model("Attribute")
-    if attribute is None or not service_ids:
+    if not service_ids:
         return {}
     out: dict[str, list[str]] = {}
-    rows = attribute.objects.filter(link_entity="service", link_id__in=service_ids)
+    rows = Attribute.objects.filter(link_entity="service", link_id__in=service_ids)
     for link_id, name in rows.values_list("link_id", "taxonomy_term__name").order_by("pk"):
         if name:
             out.setdefault(str(link_id), []).append(name)
     return out
 
 
+def _hhmm(value):
+    """A time as "HH:MM": a time from the database, or as given to a model not yet
+    re-read (an import's "09:30")."""
+    return value.strftime("%H:%M") if hasattr(value, "strftime") else value or None
+
+
 def _schedule(service) -> frozenset[tuple[str, str]]:
     slots = set()
     for sched in _related(service, "schedules"):
-        days = weekdays(getattr(sched, "byday", ""))
-        opens = getattr(sched, "opens_at", None)
-        closes = getattr(sched, "closes_at", None)
-        opens = opens.strftime("%H:%M") if hasattr(opens, "strftime") else opens
-        closes = closes.strftime("%H:%M") if hasattr(closes, "strftime") else closes
+        days = weekdays(sched.byday)
+        opens, closes = _hhmm(sched.opens_at), _hhmm(sched.closes_at)
         for day in days:
             for tod in time_of_day(opens, closes):
                 slots.add((day, tod))
@@ -97,32 +77,28 @@ def _schedule(service) -> frozenset[tuple[str, str]]:
 def _free(service) -> bool | None:
     options = _related(service, "cost_options")
     if options:
-        amounts = [getattr(o, "amount", None) for o in options]
+        amounts = [o.amount for o in options]
         if any(a is not None and a > 0 for a in amounts):
             return False
         if all(a is not None for a in amounts):
             return True
-    return free_from_text(service.fees_description or getattr(service, "fees", ""))
+    return free_from_text(service.fees_description or service.fees)
 
 
 def doc_for_service(service: Service, taxonomy: Iterable[str] = ()) -> ServiceDoc:
     points, access_texts, remote = [], [], False
-    languages = {getattr(lang, "name", "").lower() for lang in _related(service, "languages")}
+    languages = {lang.name.lower() for lang in _related(service, "languages")}
     for sal in service.service_at_locations.all():
         loc = sal.location
-        if getattr(loc, "location_type", "physical") == "virtual":
+        if loc.location_type == "virtual":
             remote = True
         if loc.latitude is not None and loc.longitude is not None:
             points.append((loc.latitude, loc.longitude))
-        access_texts += [getattr(a, "description", "") for a in _related(loc, "accessibility")]
-        languages |= {getattr(lang, "name", "").lower() for lang in _related(loc, "languages")}
+        access_texts += [a.description for a in _related(loc, "accessibility")]
+        languages |= {lang.name.lower() for lang in _related(loc, "languages")}
     # HSDS 3.0 has age fields but states other rules in words; read the plain ones.
     text_min, text_max, sexes = eligibility_from_text(service.eligibility_description)
-    areas = set()
-    for area in _related(service, "service_areas"):
-        for attr in ("name", "code"):
-            if getattr(area, attr, ""):
-                areas.add(str(getattr(area, attr)).lower())
+    areas = {area.name.lower() for area in _related(service, "service_areas") if area.name}
     return ServiceDoc(
         id=str(service.pk),
         name=service.name,
@@ -132,7 +108,7 @@ def doc_for_service(service: Service, taxonomy: Iterable[str] = ()) -> ServiceDo
         taxonomy_terms=tuple(dict.fromkeys(taxonomy)),
         points=tuple(points),
         # No place at all: by phone, online or outreach, so distance does not apply.
-        remote=remote or not points or getattr(service, "delivery", "") in {"online", "phone"},
+        remote=remote or not points,
         schedule=_schedule(service),
         free=_free(service),
         min_age=service.minimum_age if service.minimum_age is not None else text_min,

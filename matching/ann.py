@@ -9,6 +9,8 @@ ranker reads is never approximate, only which rows it reads. Kept in step with t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from usearch.index import Index
 
@@ -64,3 +66,20 @@ class NearestRows:
             valid = np.arange(width)[None, :] < counts[:, None]
             keys = np.asarray(found.keys).reshape(len(counts), -1)[valid]
         return np.unique(keys.astype(np.int64))
+
+
+def tie_aware_recall(exact: Sequence[float], found: Sequence[float], *, tol: float = 1e-5) -> float:
+    """Share of the exact top k's scores (`exact`) that the approximate top k (`found`)
+    matches, each score used once, within `tol`. Two lists that differ only among services
+    with equal scores (copies of one text share one vector) agree fully: which of several
+    equal services fills the last places is not an error of the graph."""
+    if len(exact) == 0:
+        return 1.0
+    left = sorted(float(v) for v in found)
+    hits = 0
+    for value in sorted(float(v) for v in exact):
+        match = next((i for i, v in enumerate(left) if abs(v - value) <= tol), None)
+        if match is not None:
+            left.pop(match)
+            hits += 1
+    return hits / len(exact)

@@ -15,13 +15,12 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy  # noqa: F401 - loads BLAS, so the controller finds it
 from threadpoolctl import ThreadpoolController
 
 
 @functools.cache
 def _controller() -> ThreadpoolController:
-    import numpy  # noqa: F401 - loads BLAS, so the controller finds it
-
     # Found once per process: looking for the libraries walks every loaded library.
     return ThreadpoolController().select(user_api="blas")
 

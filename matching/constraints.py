@@ -10,15 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from directory.models import Service
 from directory.rules import is_listed_for
 from matching.documents import Profile, ServiceDoc
 from places.geo import haversine_km
 
-CLOSED_STATUSES = {
-    "inactive": "Not running at the moment",
-    "defunct": "Closed down",
-    "temporarily closed": "Temporarily closed",
+# Every service status but ACTIVE, and how the exclusion reads.
+CLOSED_STATUSES: dict[str, str] = {
+    Service.Status.INACTIVE: "Not running at the moment",
+    Service.Status.DEFUNCT: "Closed down",
+    Service.Status.TEMPORARILY_CLOSED: "Temporarily closed",
 }
+# How "for women only" reads, by documents.SEXES ("other" reads as itself).
+SEX_WORDS = {"female": "women", "male": "men"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +59,7 @@ def violations(doc: ServiceDoc, profile: Profile, *, today: dt.date) -> list[Exc
         out.append(Exclusion("in_plan", "Already in this person's plan"))
     if doc.status in CLOSED_STATUSES:
         out.append(Exclusion("closed", CLOSED_STATUSES[doc.status]))
-    if doc.capacity == "full":
+    if doc.capacity == Service.Capacity.FULL:
         out.append(Exclusion("full", "Full: not taking new people"))
     if not is_listed_for(doc.visibility, professional=profile.professional):
         out.append(Exclusion("visibility", "Listed for professionals only"))
@@ -65,7 +69,7 @@ def violations(doc: ServiceDoc, profile: Profile, *, today: dt.date) -> list[Exc
     ):
         out.append(Exclusion("age", f"For {age_range_text(doc)} only"))
     if profile.sex and doc.sexes and profile.sex not in doc.sexes:
-        who = " and ".join(sorted({"female": "women", "male": "men"}.get(s, s) for s in doc.sexes))
+        who = " and ".join(sorted(SEX_WORDS.get(s, s) for s in doc.sexes))
         out.append(Exclusion("sex", f"For {who} only"))
     if profile.areas is not None and doc.areas and not (doc.areas & profile.areas):
         out.append(Exclusion("area", f"Only serves {', '.join(sorted(doc.areas))}"))

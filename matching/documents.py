@@ -1,7 +1,9 @@
 """Plain-Python shapes the ranker works on: a service (ServiceDoc) and a person (Profile).
 
-The ranker never touches Django models. `matching.adapters` builds ServiceDocs from the
-directory's models; `doc_from_hsds` builds them from HSDS 3.0 JSON (benchmarks, imports).
+The ranker never queries Django models: `matching.adapters` builds ServiceDocs from the
+directory's models; `doc_from_hsds` builds them from HSDS 3.0 JSON (benchmarks, imports). It
+does read the models' enums (a service's status, capacity and visibility; a conversation's
+days, times, setting and mode), so no state is spelled out a second time here.
 """
 
 from __future__ import annotations
@@ -12,8 +14,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TIMES_OF_DAY = ("morning", "afternoon", "evening")
+from casework.models import Conversation, TimeOfDay, Weekday
+from directory.models import Service
+from matching.text import words
+
+WEEKDAYS: tuple[str, ...] = tuple(Weekday.values)  # Monday first
+TIMES_OF_DAY: tuple[str, ...] = tuple(TimeOfDay.values)
+# The sexes a service may be for and a person may be (people.Person.sex, less "unknown":
+# matching reads a sex not known as None).
+SEXES = ("female", "male", "other")
 
 # Access features, as tags both sides share. A service's accessibility text and a person's
 # access needs are both read into these, so "uses a wheelchair" meets "step-free entrance".
@@ -69,10 +78,10 @@ class ServiceDoc:
     conditions: frozenset[str] = frozenset()  # only for people with one of these
     languages: frozenset[str] = frozenset()  # lower-cased language names
     accessibility: frozenset[str] = frozenset()  # ACCESS_TAGS keys
-    setting: str = ""  # "group", "one_to_one" or "" (not known)
-    capacity: str = "open"  # "open", "waiting_list" or "full"
-    status: str = "active"  # HSDS: active, inactive, defunct, temporarily closed
-    visibility: str = "public"  # "public" or "professionals"
+    setting: str = ""  # a Conversation.Setting other than EITHER, or "" (not known)
+    capacity: str = Service.Capacity.OPEN
+    status: str = Service.Status.ACTIVE  # HSDS's service statuses
+    visibility: str = Service.Visibility.PUBLIC
     last_verified_at: dt.datetime | None = None
 
     def text(self) -> str:
@@ -94,6 +103,7 @@ class Need:
     text: str
     label: str  # as it reads after "matches ...", e.g. "your interest in gardening"
     kind: str = ""  # a referral reason code ("loneliness") when the need is one; else ""
+    piece: bool = False  # an "and"-piece of a sentence that is also read whole (ADR 0020)
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,7 @@ class Profile:
     `professional` and `stale_after_days` carry the directory's rules for the viewer
     (directory.access: `sees_professional_listings`, DIRECTORY_STALE_AFTER_DAYS); the
     builders in matching/profiles.py fill them in. The defaults (staff; that setting's
-    default of 365 days) serve Profiles built without Django, in tests and benchmarks.
+    default of 365 days) serve Profiles built by hand, in tests and benchmarks.
     """
 
     needs: tuple[Need, ...] = ()
@@ -114,7 +124,7 @@ class Profile:
     lon: float | None = None
     radius_km: float | None = None
     age: int | None = None
-    sex: str | None = None  # "female", "male", "other"; None when not known
+    sex: str | None = None  # one of SEXES; None when not known
     areas: frozenset[str] | None = None  # lower-cased; None when not known
     conditions: frozenset[str] | None = None  # lower-cased; None when not known
     free_slots: frozenset[tuple[str, str]] = frozenset()  # (weekday, time of day)
@@ -122,8 +132,8 @@ class Profile:
     transport_barrier: bool = False
     access_needs: frozenset[str] = frozenset()
     languages: frozenset[str] = frozenset()  # lower-cased, beyond English
-    setting: str = "either"  # "group", "one_to_one" or "either"
-    mode: str = "either"  # "in_person", "online" or "either"
+    setting: str = Conversation.Setting.EITHER
+    mode: str = Conversation.Mode.EITHER
     professional: bool = True  # staff also see professionals-only listings
     stale_after_days: int = 365  # not verified for longer than this: left out as stale
     exclude_ids: frozenset[str] = field(default_factory=frozenset)  # e.g. already in the plan
@@ -148,8 +158,6 @@ def needs_from_text(text: str, split: str = DEFAULT_SPLIT) -> tuple[Need, ...]:
     substance, `whole` never does, `whole+pieces` keeps the sentence and adds its pieces
     (the default since issue #17: "lonely and in debt and likes singing" is four needs, so
     each gets its own best service; ADR 0019 gives what it costs in NDCG@10)."""
-    from matching.text import words
-
     needs: list[Need] = []
     for part in re.split(r"[\n;.!?]+", text or ""):
         part = part.strip(" ,-")
@@ -160,7 +168,8 @@ def needs_from_text(text: str, split: str = DEFAULT_SPLIT) -> tuple[Need, ...]:
             pieces = []
         if split != "pieces" or not pieces:
             needs.append(Need(text=part, label=f"“{_short(part)}”"))
-        needs += [Need(text=p, label=f"“{_short(p)}”") for p in pieces]
+        piece = split != "pieces"  # the sentence itself is a need too
+        needs += [Need(text=p, label=f"“{_short(p)}”", piece=piece) for p in pieces]
     return tuple(needs)
 
 
@@ -171,8 +180,7 @@ def _short(text: str, limit: int = 48) -> str:
 
 # --- HSDS 3.0 JSON -> ServiceDoc -------------------------------------------------------------
 
-_HSDS_DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat"}
-_HSDS_DAYS["SU"] = "sun"
+_HSDS_DAYS = dict(zip(("MO", "TU", "WE", "TH", "FR", "SA", "SU"), WEEKDAYS, strict=True))
 _BYDAY = re.compile(r"^[+-]?\d*(MO|TU|WE|TH|FR|SA|SU)$")
 
 
@@ -196,7 +204,7 @@ def time_of_day(opens: str | None, closes: str | None) -> tuple[str, ...]:
         return ()
     start = int(opens[:2]) + int(opens[3:5]) / 60
     end = (int(closes[:2]) + int(closes[3:5]) / 60) if closes else start + 1
-    spans = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
+    spans = {TimeOfDay.MORNING: (0, 12), TimeOfDay.AFTERNOON: (12, 17), TimeOfDay.EVENING: (17, 24)}
     return tuple(name for name, (lo, hi) in spans.items() if start < hi and end > lo)
 
 
@@ -212,8 +220,10 @@ _AGE_OVER = re.compile(
     r"(?i)\bages?\s*(\d{1,2})\s*(?:\+|(?:years?\s+)?(?:and|or)\s+(?:over|older))"
 )
 _AGE_UNDER = re.compile(r"(?i)\b(?:under|younger than)\s*(?:age\s*)?(\d{1,2})\b")
-_SEX_AT_START = {"female": re.compile(r"(?i)^(women|woman|girls?|females?)\b")}
-_SEX_AT_START["male"] = re.compile(r"(?i)^(men|man|boys?|males?)\b")
+_SEX_AT_START = {
+    "female": re.compile(r"(?i)^(women|woman|girls?|females?)\b"),
+    "male": re.compile(r"(?i)^(men|man|boys?|males?)\b"),
+}
 
 
 def eligibility_from_text(text: str | None) -> tuple[int | None, int | None, frozenset[str]]:
@@ -283,7 +293,7 @@ def doc_from_hsds(s: dict, *, include_taxonomy: bool = True) -> ServiceDoc:
         areas=frozenset((a.get("name") or "").lower() for a in s.get("service_areas") or []) - {""},
         languages=frozenset(languages - {""}),
         accessibility=access_tags(access),
-        status=s.get("status") or "active",
+        status=s.get("status") or Service.Status.ACTIVE,
         last_verified_at=dt.datetime.fromisoformat(verified.replace("Z", "+00:00"))
         if isinstance(verified, str)
         else None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from casework.models import Conversation
 from directory.rules import is_listed_for
 from matching import scoring
 from matching.blas import one_thread
@@ -123,6 +124,9 @@ def _suggest(
         real[:, n_needs:] = False
     lex_weight = np.where(has_vec, w_lex, w_lex + w_sem)[:, None]
     relevance = w_sem * sem_value + lex_weight * lex
+    if n_needs and scoring.PIECE_OFFSET:  # the sentence as said leads; its pieces follow
+        pieces = np.array([n.piece for n in profile.needs] + [False] * (cos.shape[1] - n_needs))
+        relevance[:, pieces] -= scoring.PIECE_OFFSET
     sinks = _feedback_sinks(index, rows, profile, relevance.shape)
     if sinks is not None:  # the team's feedback: only ever lowers, and only relevant pairs
         relevance = relevance - sinks
@@ -137,7 +141,7 @@ def _suggest(
     dist = np.where(
         np.isnan(km), np.where(cols["remote"], 0.7, 0.0), np.exp(-np.nan_to_num(km) / scale)
     )
-    if profile.mode == "in_person":
+    if profile.mode == Conversation.Mode.IN_PERSON:
         dist = np.where(np.isnan(km), 0.0, dist)
     months = cols["verified_days"] / 30.44
     fresh = np.nan_to_num(np.clip(1 - (np.round(months) - 3) / 9, 0, 1), nan=0.0)
@@ -161,8 +165,16 @@ def _suggest(
     headroom = _headroom(index, profile)
     excluded_rows: list[int] = []
     top_scores: list[float] = []  # min-heap of the best `limit` exact scores so far
-    for i in _by_coarse(np.flatnonzero(ok & relevant), coarse, 4 * pool_size):
-        if len(results) >= pool_size and coarse[i] + headroom < top_scores[0]:
+    backbone = scoring.BACKBONE_TOP if n_needs and semantic_on else 0
+    if backbone:  # meaning picks the services, the other signals only reorder them
+        pool_size = max(backbone, limit)
+        order = _by_backbone(np.flatnonzero(ok & relevant), best_rel, relevance)
+    else:
+        order = _by_coarse(np.flatnonzero(ok & relevant), coarse, 4 * pool_size)
+    for i in order:
+        if backbone and len(results) >= pool_size:
+            break
+        if not backbone and len(results) >= pool_size and coarse[i] + headroom < top_scores[0]:
             # Sorted by coarse score, so nothing later can reach the top `limit`: the
             # signals the coarse ranking leaves out add at most `headroom`.
             break
@@ -284,8 +296,10 @@ def _headroom(index: MatchingIndex, profile: Profile) -> float:
     """The most the signals left out of the coarse ranking can add for this profile."""
     w = scoring.WEIGHTS
     room = w["schedule"] if profile.free_slots else 0.0
-    wants = profile.access_needs or profile.languages or profile.setting != "either"
-    if wants or profile.mode == "online":
+    wants = (
+        profile.access_needs or profile.languages or profile.setting != Conversation.Setting.EITHER
+    )
+    if wants or profile.mode == Conversation.Mode.ONLINE:
         room += w["access"]
     return room + (w["completion"] if index.completion else 0.0)
 
@@ -300,6 +314,24 @@ def _by_coarse(candidates: np.ndarray, coarse: np.ndarray, first: int):
     head, tail = candidates[split[:first]], candidates[split[first:]]
     yield from head[np.argsort(-coarse[head], kind="stable")]
     yield from tail[np.argsort(-coarse[tail], kind="stable")]
+
+
+def _by_backbone(candidates: np.ndarray, best_rel: np.ndarray, relevance: np.ndarray):
+    """Candidates by text relevance alone (scoring.BACKBONE_TOP): first each need's most
+    relevant service, so every need said gets its best one into the list, then the rest
+    best-first."""
+    if len(candidates) == 0:
+        return
+    by_need = candidates[np.argsort(-relevance[candidates], axis=0, kind="stable")]
+    firsts: list[int] = []
+    for j in range(relevance.shape[1]):
+        best = int(by_need[0, j])  # -inf (not relevant to this need) sorts last
+        if np.isfinite(relevance[best, j]) and best not in firsts:
+            firsts.append(best)
+    yield from firsts
+    for i in candidates[np.argsort(-best_rel[candidates], kind="stable")]:
+        if int(i) not in firsts:
+            yield i
 
 
 def _score(index, profile, doc, i, rows, km, cos, lex, has_vec, best_need, need_terms, today):

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from directory.models import Service
 from directory.rules import is_listed_for
 from matching.ann import NearestRows
 from matching.documents import ServiceDoc
@@ -123,13 +124,15 @@ class MatchingIndex:
                 self._ann.remove(np.array([row]))
         self._has_emb.data[row] = vector is not None
         self._alive.data[row] = True
-        self._open.data[row] = doc.status == "active" and doc.capacity != "full"
+        self._open.data[row] = (
+            doc.status == Service.Status.ACTIVE and doc.capacity != Service.Capacity.FULL
+        )
         self._pro_only.data[row] = not is_listed_for(doc.visibility, professional=False)
         self._remote.data[row] = doc.remote
         self._min_age.data[row] = _NO_MIN_AGE if doc.min_age is None else doc.min_age
         self._max_age.data[row] = _NO_MAX_AGE if doc.max_age is None else doc.max_age
         self._free.data[row] = -1 if doc.free is None else int(doc.free)
-        self._waiting.data[row] = doc.capacity == "waiting_list"
+        self._waiting.data[row] = doc.capacity == Service.Capacity.WAITING_LIST
         verified = doc.last_verified_at
         self._verified.data[row] = np.nan if verified is None else verified.date().toordinal()
 

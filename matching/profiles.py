@@ -8,8 +8,17 @@ import re
 from django.utils import timezone
 
 from casework import rules as casework_rules
+from casework.models import Barrier, Conversation, Goal
 from directory.access import stale_after_days
-from matching.documents import TIMES_OF_DAY, WEEKDAYS, Need, Profile, access_tags, needs_from_text
+from matching.documents import (
+    SEXES,
+    TIMES_OF_DAY,
+    WEEKDAYS,
+    Need,
+    Profile,
+    access_tags,
+    needs_from_text,
+)
 from matching.geo import locate_postcode
 from matching.queries import not_wanted_by_team
 from referrals.reasons import reason_label
@@ -49,7 +58,7 @@ def needs_for_case(case, conversation) -> tuple[Need, ...]:
                     label=f"what matters to you (“{_short(conversation.what_matters, 40)}”)",
                 )
             )
-    for goal in case.goals.filter(status="in_progress"):
+    for goal in case.goals.filter(status=Goal.Status.IN_PROGRESS):
         needs.append(Need(text=goal.text, label=f"your goal “{_short(goal.text, 40)}”"))
     return tuple(needs)
 
@@ -67,7 +76,7 @@ def profile_for_case(case, *, radius_km: float | None = None, today=None) -> Pro
     if days or times:
         slots = frozenset((d, t) for d in (days or WEEKDAYS) for t in (times or TIMES_OF_DAY))
     access = set(access_tags([person.access_needs, person.communication_needs]))
-    if "mobility" in barriers:
+    if Barrier.MOBILITY in barriers:
         access.add("step_free")
     language = (person.preferred_language or "").strip().lower()
     location = locate_postcode(person.postcode) if person.postcode else None
@@ -82,15 +91,15 @@ def profile_for_case(case, *, radius_km: float | None = None, today=None) -> Pro
         lon=location[1] if location else None,
         radius_km=radius_km if location else None,
         age=_age(person.birth_date, today),
-        sex=person.sex if person.sex in {"female", "male", "other"} else None,
+        sex=person.sex if person.sex in SEXES else None,
         areas=frozenset({case.area.code.lower(), case.area.name.lower()}),
         free_slots=slots,
-        cost_barrier="cost" in barriers,
-        transport_barrier="transport" in barriers,
+        cost_barrier=Barrier.COST in barriers,
+        transport_barrier=Barrier.TRANSPORT in barriers,
         access_needs=frozenset(access),
         languages=frozenset({language}) if language and language != "english" else frozenset(),
-        setting=conversation.setting if conversation else "either",
-        mode=conversation.mode if conversation else "either",
+        setting=conversation.setting if conversation else Conversation.Setting.EITHER,
+        mode=conversation.mode if conversation else Conversation.Mode.EITHER,
         professional=True,  # only case workers, who are staff, work a case
         stale_after_days=stale_after_days(),
         exclude_ids=frozenset(str(s) for s in in_plan),

@@ -7,6 +7,8 @@ import uuid
 from ninja import Schema
 from pydantic import Field
 
+from matching.documents import SEXES
+
 
 class SuggestionRequest(Schema):
     text: str | None = Field(
@@ -22,7 +24,7 @@ class SuggestionRequest(Schema):
     limit: int = Field(10, ge=1, le=50)
     include_excluded: bool = Field(False, description="Also list services a hard rule excluded.")
     age: int | None = Field(None, ge=0, le=120)
-    sex: str | None = Field(None, pattern="^(female|male|other)$")
+    sex: str | None = Field(None, pattern=f"^({'|'.join(SEXES)})$")
 
 
 class SignalOut(Schema):

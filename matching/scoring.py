@@ -13,6 +13,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from casework.models import Conversation
+from directory.models import Service
 from matching.constraints import eligibility_notes, months_since
 from matching.documents import ACCESS_LABELS, WEEKDAYS, Profile, ServiceDoc
 
@@ -41,9 +43,18 @@ SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.0, 1.0  # cosine -> 0..1 (not capped)
 # Pseudo-relevance feedback (engine._expanded): each need's vector is moved towards the mean
 # of its EXPAND_TOP nearest candidates, by EXPAND_WEIGHT, before services are ranked. On the
 # first outsider set plain cosine scored NDCG@10 0.291, expanded 0.319 (k 3, weight 0.5);
-# the ranges tried are in docs/benchmarks.md#matching.
-EXPAND_TOP = 3
+# the ranges tried are in docs/benchmarks.md#matching. k 5 since ADR 0020 (coordinate ascent
+# on the design set with the engine: k 5 0.292, k 3 0.291).
+EXPAND_TOP = 5
 EXPAND_WEIGHT = 0.5
+# ADR 0020. BACKBONE_TOP > 0: only the BACKBONE_TOP services most relevant by text (meaning
+# and words, before any practical signal) that pass the hard rules are scored at all; the
+# practical signals reorder those, never bring in another. PIECE_OFFSET: an "and"-piece of a
+# sentence also read whole ("likes singing" in "lonely and in debt and likes singing") counts
+# this much less than the sentence, so the sentence as said leads the ranking and each piece
+# still gets its best service in through diversify's coverage bonus.
+BACKBONE_TOP = 0
+PIECE_OFFSET = 0.3
 RELEVANT_COSINE = 0.15
 RELEVANT_SHARE = 0.60
 RELEVANT_WORDS = 0.5
@@ -139,7 +150,7 @@ def distance_scale_km(profile: Profile) -> float:
 
 def distance_signal(km: float | None, doc: ServiceDoc, profile: Profile) -> Signal | None:
     if km is None:
-        if doc.remote and profile.mode != "in_person":
+        if doc.remote and profile.mode != Conversation.Mode.IN_PERSON:
             return Signal("distance", 0.7, "by phone or online, so no travel")
         return None
     value = math.exp(-km / distance_scale_km(profile))
@@ -187,12 +198,14 @@ def access_signal(doc: ServiceDoc, profile: Profile) -> tuple[Signal | None, lis
         if shared:
             met += 1
             texts.append("in " + " and ".join(s.title() for s in shared))
-    if profile.setting != "either" and doc.setting:
+    if profile.setting != Conversation.Setting.EITHER and doc.setting:
         wanted += 1
         if doc.setting == profile.setting:
             met += 1
-            texts.append("in a group" if doc.setting == "group" else "one-to-one")
-    if profile.mode == "online" and doc.remote:
+            texts.append(
+                "in a group" if doc.setting == Conversation.Setting.GROUP else "one-to-one"
+            )
+    if profile.mode == Conversation.Mode.ONLINE and doc.remote:
         wanted, met = wanted + 1, met + 1
         texts.append("online or by phone")
     if not wanted:
@@ -261,7 +274,7 @@ def score_service(
         if done:
             signals.append(done)
     penalty = 0.0
-    if doc.capacity == "waiting_list":
+    if doc.capacity == Service.Capacity.WAITING_LIST:
         penalty = WAITING_LIST_PENALTY
         caveats.insert(0, "has a waiting list")
     caveats += eligibility_notes(doc, profile)
@@ -271,7 +284,7 @@ def score_service(
 # --- diversity ----------------------------------------------------------------------------
 
 REDUNDANCY_FROM = 0.6  # similarity above which a second near-copy is held back
-REDUNDANCY_WEIGHT = 0.05
+REDUNDANCY_WEIGHT = 0.02  # ADR 0020 (the search's floor; 0.05 before)
 COVERAGE_BONUS = 0.02
 
 

@@ -16,7 +16,12 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from casework.models import Case
+from directory.models import Attribute, Service, ServiceAtLocation
 from directory.signals import records_changed
+from matching import embedding
+from matching.actions import LOG_EACH_UP_TO, note_services_changed
+from matching.tasks import embed_case_needs_task, refresh_embeddings_task
 
 _pending = threading.local()
 
@@ -58,8 +63,6 @@ def _service_ids(instance) -> set[str]:
         return {str(service_id)}
     location_id = getattr(instance, "location_id", None)
     if location_id:
-        from directory.models import ServiceAtLocation
-
         rows = ServiceAtLocation.objects.filter(location_id=location_id)
         return {str(pk) for pk in rows.values_list("service_id", flat=True)}
     return set()
@@ -69,8 +72,6 @@ def services_of(records: Mapping[str, Collection[str]]) -> set[str]:
     """The services whose listings the given records (model label -> ids, as written and
     stored) are part of, asked of the database a chunk of ids at a time: `_service_ids` for
     many records at once. Records the ranker does not read are left out."""
-    from directory.models import Attribute, Service, ServiceAtLocation
-
     found: set[str] = set()
 
     def add(queryset, column: str) -> None:
@@ -121,9 +122,6 @@ class _Batch:
         if self.flushed or not (self.ids or self.everything):
             return
         self.flushed = True
-        from matching.actions import LOG_EACH_UP_TO
-        from matching.tasks import refresh_embeddings_task
-
         every = self.everything or len(self.ids) > LOG_EACH_UP_TO
         refresh_embeddings_task.enqueue(None if every else sorted(self.ids))
 
@@ -131,8 +129,6 @@ class _Batch:
 def services_changed(service_ids: Iterable | None) -> None:
     """These services changed (None: any service may have) in the current transaction: log
     it now, in the transaction, for every process's index, and embed them once it commits."""
-    from matching.actions import note_services_changed
-
     ids = None if service_ids is None else {str(s) for s in service_ids}
     if ids is not None and not ids:
         return
@@ -188,8 +184,6 @@ def _case_ids_of(instance) -> set[str]:
     if label == "casework.Case":
         return {str(instance.pk)}
     if label == "referrals.Referral":
-        from casework.models import Case
-
         return {
             str(pk) for pk in Case.objects.filter(referral=instance).values_list("pk", flat=True)
         }
@@ -205,17 +199,13 @@ class _NeedBatch:
         if self.flushed or not self.case_ids:
             return
         self.flushed = True
-        from matching.tasks import embed_case_needs_task
-
         embed_case_needs_task.enqueue(sorted(self.case_ids))
 
 
 def needs_saved(sender, instance, **kwargs) -> None:
     if sender._meta.label not in NEED_SOURCES or kwargs.get("raw"):
         return
-    from matching.embedding import get_encoder
-
-    if get_encoder() is None:
+    if embedding.get_encoder() is None:
         return
     ids = _case_ids_of(instance)
     if not ids:

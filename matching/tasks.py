@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from casework.models import Case
 from matching.actions import refresh_embeddings, store_case_need_vectors
 
 
@@ -16,8 +17,6 @@ def refresh_embeddings_task(service_ids: list[str] | None) -> int:
 @task()
 def embed_case_needs_task(case_ids: list[str]) -> int:
     """Store the embeddings of these cases' needs (see store_case_need_vectors)."""
-    from casework.models import Case
-
     return sum(
         store_case_need_vectors(case)
         for case in Case.objects.filter(pk__in=case_ids).select_related("referral")

@@ -180,8 +180,12 @@ def test_a_person_without_an_open_case_is_404(api_client, worker):
     assert _post(api_client, worker, {"person_id": str(person.pk)}).status_code == 404
 
 
+# Sequences start afresh: numbers earlier tests took and rolled back (PostgreSQL does not give
+# them back) would be gaps in the change log the index looks at again on every request, as
+# changes that might still commit, for matching.state.LATE_CHANGE_SECONDS.
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_query_count_does_not_grow_with_the_directory(
-    api_client, worker, directory, django_assert_max_num_queries
+    api_client, worker, directory, django_assert_num_queries
 ):
     body = json.dumps({"text": "walking", "lat": ASHFORD[0], "lon": ASHFORD[1], "limit": 5})
     caller = api_client(worker)
@@ -190,6 +194,7 @@ def test_query_count_does_not_grow_with_the_directory(
         service_at(f"Another walk {i}", "Walking", *ASHFORD)
     refresh_embeddings()
     caller.post(URL, data=body)  # applies the changes
-    # steady state: the token, its last use, and the index change log
-    with django_assert_max_num_queries(4):
+    # Steady state: the token and the index change log (the token's last use is written once
+    # every accounts.tokens.LAST_USED_EVERY_SECONDS, and the first call wrote it).
+    with django_assert_num_queries(2):
         assert caller.post(URL, data=body).status_code == 200

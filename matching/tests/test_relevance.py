@@ -242,3 +242,26 @@ def test_a_service_linked_to_the_need_only_by_a_common_word_is_not_suggested(enc
     found = ask(build(docs, encoder), "support with my debts", encoder)
     assert names(found)[0] == "Money advice"
     assert not [n for n in names(found) if n.startswith("Support group")]
+
+
+def test_the_pieces_of_a_sentence_are_marked_as_pieces():
+    whole, *pieces = needs_from_text("lonely and in debt")
+    assert not whole.piece
+    assert [p.text for p in pieces] == ["lonely", "in debt"]
+    assert all(p.piece for p in pieces)
+    assert not any(n.piece for n in needs_from_text("lonely and in debt", "pieces"))
+
+
+@needs_model
+def test_with_a_backbone_each_need_said_still_gets_its_best_service(encoder, monkeypatch):
+    """BACKBONE_TOP: only the most relevant services are scored, each need's best first."""
+    monkeypatch.setattr(scoring, "BACKBONE_TOP", 3)
+    index = build(FIXTURE, encoder)
+    profile = make_profile(
+        needs=needs_from_text("lonely and in debt and likes singing"), lat=LAT, lon=LON
+    )
+    found = names(suggest(index, profile, encoder=encoder, today=TODAY, limit=3))
+    assert len(found) == 3
+    assert "Debt advice" in found
+    assert "Community choir" in found
+    assert {"Befriending scheme", "Friendship club"} & set(found)
