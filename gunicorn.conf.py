@@ -8,7 +8,10 @@ import os
 bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
 
 # Sized to the machine: gunicorn's rule of thumb, two workers per CPU plus one, each with a
-# few threads so a slow client does not hold a whole worker. WEB_CONCURRENCY overrides it.
+# few threads so a slow client or a wait on PostgreSQL does not hold a whole worker.
+# WEB_CONCURRENCY and GUNICORN_THREADS override them. CPUs + 1 workers of 8 threads (fewer
+# processes, the same cores) was measured against this under `make loadtest` and was not
+# shown better; see docs/benchmarks.md#load-and-faults-make-loadtest before changing it.
 _cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (_cpus or 1) + 1)
 worker_class = "gthread"

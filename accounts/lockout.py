@@ -4,13 +4,13 @@ nothing about who has an account."""
 
 from __future__ import annotations
 
-import ipaddress
-
 from django import forms
 from django.conf import settings
 from django.shortcuts import render
 
-from socialrx.client_ip import client_ip
+# AXES_CLIENT_IP_CALLABLE: the address the lockout counts, by the rule the other rate limits
+# and the audit log use (TRUSTED_PROXY_HOPS).
+from socialrx.client_ip import client_address as client_address
 
 
 def lockout_minutes() -> int:
@@ -38,14 +38,3 @@ def lockout_response(request, original_response=None, credentials=None):
     )
     response["Retry-After"] = str(lockout_minutes() * 60)
     return response
-
-
-def client_address(request) -> str | None:
-    """AXES_CLIENT_IP_CALLABLE: the address the lockout counts, by the rule the other rate
-    limits use (TRUSTED_PROXY_HOPS), or None when there is no valid one (a request made in
-    code, a Unix socket), which the database's address column would refuse."""
-    address = client_ip(request)
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None

@@ -1,6 +1,13 @@
 import time
 
 from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from accounts import two_factor
+from accounts.security import record_refused
 
 RENEWED_AT = "srx_renewed_at"  # when this session's expiry was last moved on (Unix seconds)
 
@@ -50,11 +57,6 @@ class TwoFactorMiddleware:
         need = self._need(request)
         if need is None:
             return self.get_response(request)
-        from django.http import JsonResponse
-        from django.shortcuts import redirect
-        from django.urls import reverse
-        from django.utils.http import urlencode
-
         if request.path.startswith(("/api/", "/hsds/")):
             return JsonResponse(
                 {
@@ -71,8 +73,6 @@ class TwoFactorMiddleware:
 
     @staticmethod
     def _need(request) -> str | None:
-        from accounts import two_factor
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith(_TWO_FACTOR_OPEN):
             return None
@@ -99,7 +99,5 @@ class RefusedAccessAuditMiddleware:
         if response.status_code == 403:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
-                from accounts.security import record_refused
-
                 record_refused(request, user, response.status_code)
         return response

@@ -143,3 +143,23 @@ class ApiToken(models.Model):
 
     def is_live(self, now) -> bool:
         return self.revoked_at is None and self.expires_at > now
+
+
+class RecoveryCode(models.Model):
+    """One two-factor recovery code, kept only as a keyed hash (HMAC-SHA256 under the
+    SECRET_KEY, with the user's id: accounts.recovery_codes.digest). The code itself is
+    shown once, when made, and never stored. The user's django-otp StaticDevice holds the
+    codes (and counts wrong ones, its throttle); its own plain token table stays empty."""
+
+    device = models.ForeignKey(
+        "otp_static.StaticDevice", on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "digest"], name="recovery_code_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code {self.pk} of device {self.device_id}"

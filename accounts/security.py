@@ -4,14 +4,10 @@ detail.event naming what happened and the client's address: never a password or 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from accounts.lockout import client_address
+from accounts.models import User
 from audit.actions import Subject, record_event
 from audit.models import Event
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 UNKNOWN_ACCOUNT = Subject("accounts.User", "unknown")
 
@@ -33,8 +29,6 @@ def record_sign_in(request, user: User, *, second_factor: str) -> Event:
 def record_sign_in_failed(request, username: str, *, step: str, locked_out: bool) -> Event:
     """A refused attempt (wrong password, wrong code, or refused by the lockout). The
     account is named only when the username is someone's; what was typed is not kept."""
-    from accounts.models import User
-
     account = User.objects.filter(username=username).first() if username else None
     return record_event(
         None,

@@ -135,11 +135,7 @@ def code(request):
             locked_out=bool(getattr(request, "axes_locked_out", False)),
         )
         if check.wait_seconds:
-            form.add_error(
-                "code",
-                f"Too many wrong codes in a row: wait {check.wait_seconds} seconds, then enter "
-                "the code your app shows then.",
-            )
+            form.add_error("code", two_factor.try_again_message(check.wait_seconds))
         else:
             form.add_error("code", "That code is not right. Enter the code your app shows now.")
     return render(request, "accounts/two_factor_code.html", {"form": form})

@@ -1,5 +1,6 @@
-"""Two-factor sign-in (TOTP through django-otp, recovery codes as static tokens): who needs
-it, which devices a user has, how a code is checked, and the session's record of it.
+"""Two-factor sign-in (TOTP through django-otp; recovery codes, kept hashed, in
+accounts.recovery_codes): who needs it, which devices a user has, how a code is checked,
+and the session's record of it.
 
 A sign-in with a device only logs the user in after the code (accounts.signin); the
 session then holds STATE = "verified". A user without a device is logged in with STATE =
@@ -8,32 +9,27 @@ lets them reach nothing but the enrolment pages until they have it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-import secrets
 from base64 import b32encode
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import segno
 from django.conf import settings
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Role
-
-if TYPE_CHECKING:
-    from accounts.models import User
+from accounts import recovery_codes
+from accounts.models import Role, User
 
 STATE = "srx_2fa"  # "verified" once a code was given; "none" when the user had no device
 VERIFIED, NO_DEVICE = "verified", "none"
 PENDING = "srx_2fa_pending"  # password accepted, code not yet: {"user", "backend", "at", "next"}
 PENDING_SECONDS = 5 * 60
-FRESH_CODES = "srx_2fa_fresh_codes"  # recovery codes to show once, on the next page
-RECOVERY_CODE_COUNT = 10
 DEVICE_NAME = "Authenticator app"
-RECOVERY_NAME = "Recovery codes"
 
 _SIX_DIGITS = re.compile(r"^\d{6}$")
 
@@ -55,12 +51,11 @@ def has_device(user: User) -> bool:
 
 
 def recovery_device(user: User) -> StaticDevice | None:
-    return StaticDevice.objects.filter(user=user, confirmed=True).first()
+    return recovery_codes.device_for(user)
 
 
 def recovery_codes_left(user: User) -> int:
-    device = recovery_device(user)
-    return device.token_set.count() if device else 0
+    return recovery_codes.left(user)
 
 
 def normalise_code(code: str) -> str:
@@ -78,7 +73,7 @@ class CodeCheck:
 def check_code(user: User, code: str) -> CodeCheck:
     """Check `code` against the user's authenticator (6 digits) or recovery codes (the
     rest). Each wrong code slows the next check (django-otp's throttle); a recovery code
-    works once (django-otp deletes it)."""
+    works once (accounts.recovery_codes deletes its hash)."""
     code = normalise_code(code)
     if not code:
         return CodeCheck(None)
@@ -92,13 +87,30 @@ def check_code(user: User, code: str) -> CodeCheck:
     allowed, why = device.verify_is_allowed()
     if not allowed:
         locked_until = (why or {}).get("locked_until")
-        from django.utils import timezone
-
         wait = int((locked_until - timezone.now()).total_seconds()) + 1 if locked_until else 1
         return CodeCheck(None, wait_seconds=max(wait, 1))
-    if device.verify_token(code):
-        return CodeCheck(device, kind)
-    return CodeCheck(None)
+    if kind == "recovery_code":
+        # Checked against the stored hashes; django-otp's own static tokens stay empty.
+        right = recovery_codes.verify(device, code)
+    else:
+        right = device.verify_token(code)
+    return CodeCheck(device, kind) if right else CodeCheck(None)
+
+
+def try_again_message(wait_seconds: int) -> str:
+    """What the code page says while django-otp's throttle refuses to check codes: the
+    time to try again, plainly. It names no account (the throttle is the device's, and the
+    page is only reached once a password was right)."""
+    at = timezone.localtime(timezone.now() + dt.timedelta(seconds=wait_seconds))
+    if wait_seconds < 60:
+        wait = f"{wait_seconds} second{'s' if wait_seconds != 1 else ''}"
+    else:
+        minutes = -(-wait_seconds // 60)
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return (
+        f"Too many wrong codes in a row, so codes are not being checked for now. Try again "
+        f"in {wait}, after {at:%H:%M:%S}, with the code your app shows then."
+    )
 
 
 def secret_for_typing(device: TOTPDevice) -> str:
@@ -120,14 +132,6 @@ def qr_code_svg(device: TOTPDevice) -> SafeString:
         lineclass=None,
     )
     return mark_safe(svg)  # noqa: S308 (segno's own markup, built from our data only)
-
-
-_RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"  # base32: no 0 or 1 to mistake
-
-
-def new_recovery_code() -> str:
-    """Ten random base32 letters (50 bits): typed as two groups of five."""
-    return "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
 
 
 def masked(code: str) -> str:

@@ -3,20 +3,16 @@ record, accounts.User, with detail.event naming what happened; never a code or s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import transaction
 from django.db.models import F
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import two_factor
+from accounts import recovery_codes, two_factor
+from accounts.models import User
 from audit.actions import record_event
 from audit.models import Event
 from socialrx.errors import DomainError
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 
 def pending_authenticator(user: User) -> TOTPDevice:
@@ -69,13 +65,7 @@ def regenerate_recovery_codes(user: User) -> list[str]:
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=two_factor.RECOVERY_NAME, confirmed=True)
-    codes: set[str] = set()
-    while len(codes) < two_factor.RECOVERY_CODE_COUNT:
-        codes.add(two_factor.new_recovery_code())
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    return sorted(codes)
+    return recovery_codes.replace(user)
 
 
 def record_code_used(user: User, kind: str, *, at_sign_in: bool) -> None:
@@ -100,10 +90,7 @@ def turn_off(user: User, code: str) -> None:
     a recovery code, so a session left open cannot do it."""
     check = two_factor.check_code(user, code)
     if check.wait_seconds:
-        raise DomainError(
-            f"Too many wrong codes: wait {check.wait_seconds} seconds and try again.",
-            field="code",
-        )
+        raise DomainError(two_factor.try_again_message(check.wait_seconds), field="code")
     if check.device is None:
         raise DomainError(
             "Enter the 6-digit code from your authenticator app, or a recovery code.",
@@ -123,13 +110,11 @@ def reset_for(user: User, *, by: User) -> bool:
     """An administrator removes someone's authenticator and recovery codes (a lost phone)
     and ends their sessions: at their next sign-in they set it up again. False if they had
     nothing to reset."""
-    from accounts.models import User as UserModel
-
     with transaction.atomic():
         removed = _remove_devices(user)
         if not removed:
             return False
-        UserModel.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+        User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
         record_event(
             by, Event.Verb.DELETE, user, detail={"event": "two_factor_reset", "via": "admin"}
         )

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.models import ApiToken
 from accounts.permissions import Permission, has_permission
@@ -92,19 +92,28 @@ def tokens(request):
 
 
 @login_required
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def revoke(request, token_id: int):
     """Revoke one's own token; an administrator may revoke anyone's (others: 404, as for a
-    token that does not exist)."""
+    token that does not exist). GET asks to confirm; only the POST from that page revokes."""
     rows = ApiToken.objects.select_related("user")
     if not has_permission(request.user, Permission.MANAGE_USERS):
         rows = rows.filter(user=request.user)
     row = get_object_or_404(rows, pk=token_id)
+    back = "accounts:tokens" if row.user_id == request.user.pk else "accounts:all_tokens"
+    if request.method == "GET":
+        if not row.is_live(timezone.now()):
+            messages.info(request, f"Token {row.prefix}… no longer works: nothing to revoke.")
+            return redirect(back)
+        return render(
+            request,
+            "accounts/revoke_token.html",
+            {"row": row, "own": row.user_id == request.user.pk, "back": back},
+        )
     if revoke_api_token(row, by=request.user):
         messages.success(request, f"Token {row.prefix}… ({row.name or 'no name'}) is revoked.")
-    if row.user_id != request.user.pk:
-        return redirect("accounts:all_tokens")
-    return redirect("accounts:tokens")
+    return redirect(back)
 
 
 @login_required

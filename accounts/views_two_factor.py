@@ -4,8 +4,6 @@ accounts.signin.code."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -79,10 +77,8 @@ def set_up(request):
             request.session.cycle_key()
             otp_login(request, device)
             request.session[two_factor.STATE] = two_factor.VERIFIED
-            request.session[two_factor.FRESH_CODES] = codes
             messages.success(request, "Two-factor sign-in is on.")
-            next_url = _safe_next(request, request.GET.get("next", ""))
-            return redirect(f"{_recovery_url()}?{urlencode({'next': next_url})}")
+            return _show_codes(request, codes)
     return render(
         request,
         "accounts/two_factor_set_up.html",
@@ -97,28 +93,10 @@ def set_up(request):
     )
 
 
-def _recovery_url() -> str:
-    from django.urls import reverse
-
-    return reverse("accounts:recovery_codes")
-
-
-@login_required
-@never_cache
-def recovery_codes(request):
-    """GET: the codes just made, shown once (then gone from the session). POST: a new set."""
-    if request.method == "POST":
-        if not _verified(request):
-            return redirect("accounts:two_factor_code")
-        try:
-            request.session[two_factor.FRESH_CODES] = regenerate_recovery_codes(request.user)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("accounts:two_factor")
-        return redirect("accounts:recovery_codes")
-    codes = request.session.pop(two_factor.FRESH_CODES, None)
-    if not codes:
-        return redirect("accounts:two_factor")
+def _show_codes(request, codes: list[str]):
+    """The recovery codes just made, in the answer to the request that made them: the only
+    time they are readable (only their hashes are stored, and they never pass through the
+    session, which is in the database)."""
     return render(
         request,
         "accounts/recovery_codes.html",
@@ -127,6 +105,23 @@ def recovery_codes(request):
             "next": _safe_next(request, request.GET.get("next", "")),
         },
     )
+
+
+@login_required
+@never_cache
+def recovery_codes(request):
+    """POST: a new set of recovery codes, shown once. GET: the two-factor page (codes
+    already made cannot be shown again)."""
+    if request.method != "POST":
+        return redirect("accounts:two_factor")
+    if not _verified(request):
+        return redirect("accounts:two_factor_code")
+    try:
+        codes = regenerate_recovery_codes(request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:two_factor")
+    return _show_codes(request, codes)
 
 
 @login_required

@@ -20,8 +20,12 @@ from socialrx.errors import DomainError
 from socialrx.forms import apply_domain_error
 
 
-def _services_for_picker():
-    return Service.objects.filter(status=Service.Status.ACTIVE).select_related("organization")
+def _services_for_picker(*, for_display: bool = False):
+    """Every active service, for the "add a service to the plan" select. Shown, it needs
+    only each service's id and name (the page lists over a hundred); a proposal reads the
+    chosen one whole."""
+    services = Service.objects.filter(status=Service.Status.ACTIVE)
+    return services.only("pk", "name") if for_display else services
 
 
 def _case_context(request, case, **overrides):
@@ -35,15 +39,17 @@ def _case_context(request, case, **overrides):
         "person": case.person,
         "conversation": conversation,
         "goals": goals,
-        "plan_actions": case.actions.select_related("goal"),
+        "plan_actions": case.actions.all(),
         "connections": connections,
-        "contacts": case.contacts.select_related("recorded_by")[:20],
+        "contacts": case.contacts.all()[:20],
         "open_concerns": case.safeguarding_concerns.filter(reviewed_at__isnull=True),
         "conversation_form": forms.ConversationForm(),
         "goal_form": forms.GoalForm(),
         "action_form": forms.PlanActionForm(),
         "agree_form": forms.AgreePlanForm(),
-        "propose_form": forms.ProposeConnectionForm(services=_services_for_picker()),
+        "propose_form": forms.ProposeConnectionForm(
+            services=_services_for_picker(for_display=True)
+        ),
         "contact_form": forms.ContactForm(),
         "discharge_form": forms.DischargeForm(),
         "goal_statuses": Goal.Status.choices,
@@ -58,9 +64,15 @@ def caseload(request):
     if not has_permission(request.user, Permission.WORK_CASES):
         raise PermissionDenied
     mine = request.GET.get("show") != "team"
-    cases = list(caseload_for(request.user, mine_only=mine).select_related("person", "link_worker"))
+    cases = list(_listed(caseload_for(request.user, mine_only=mine)))
     _audit_list(request, "casework.caseload", cases, show="mine" if mine else "team")
     return render(request, "casework/caseload.html", {"cases": cases, "mine": mine})
+
+
+def _listed(cases):
+    """A list of cases shows the person and the link worker; the referral (joined by
+    cases_for for the pages that show it) is read through its id alone."""
+    return cases.select_related(None).select_related("person", "link_worker")
 
 
 def _audit_list(request, list_name: str, cases: list, **detail) -> None:
@@ -277,10 +289,6 @@ def team_cases(request):
     """Supervisors: the team's open cases by worker."""
     if not has_permission(request.user, Permission.SUPERVISE):
         raise PermissionDenied
-    cases = list(
-        cases_for(request.user)
-        .filter(status=Case.Status.OPEN)
-        .select_related("person", "link_worker")
-    )
+    cases = list(_listed(cases_for(request.user).filter(status=Case.Status.OPEN)))
     _audit_list(request, "casework.team_cases", cases)
     return render(request, "casework/caseload.html", {"cases": cases, "mine": False})

@@ -1,25 +1,31 @@
 """The subject access export as a readable PDF (fpdf2, pure Python).
 
-Names are written in a Unicode TrueType font, SUBJECT_ACCESS_PDF_FONT (by default Debian's
-DejaVu Sans, from the fonts-dejavu-core package), so "Zoë Nguyễn" and "Łukasz" print as
-written. Safe fallback, when that file is missing or lacks a character: the character is
-printed without its accent (NFKD), or as "?" when it has no plain form, and the first page
+Names are written in a Unicode TrueType font, so "Zoë Ŵyn Øster", "Nguyễn" and "Łukasz"
+print as written: Noto Sans (Latin, Greek, Cyrillic, Vietnamese), from the PyPI package
+fontpkg-noto-sans that the set-up installs, or the .ttf file SUBJECT_ACCESS_PDF_FONT names.
+Safe fallback, when neither file is there or the font lacks a character: the character is
+printed without its accent (NFKD), or as "?" when it has no plain form, and the last page
 says so and points to the JSON export, which always holds the exact text.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import fontpkg
 from django.conf import settings
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
+log = logging.getLogger(__name__)
+
 _LATIN_1 = frozenset(chr(c) for c in range(32, 256))
+PACKAGED_FAMILY = "Noto Sans"
 
 
 @lru_cache(maxsize=4)
@@ -28,9 +34,27 @@ def _font_characters(path: str) -> frozenset[str]:
         return frozenset(chr(code) for code in font.getBestCmap())
 
 
+def packaged_font() -> str | None:
+    """Noto Sans Regular from fontpkg-noto-sans (a variable font: its default instance is
+    the regular weight, which fpdf2 embeds), or None if the package is missing."""
+    try:
+        path = fontpkg.path(PACKAGED_FAMILY)
+    except fontpkg.FontpkgError:
+        return None
+    return str(path) if path.is_file() else None
+
+
 def font_path() -> str | None:
-    path = settings.SUBJECT_ACCESS_PDF_FONT
-    return path if path and Path(path).is_file() else None
+    """The font to write with: SUBJECT_ACCESS_PDF_FONT when set and there, else the packaged
+    Noto Sans; None (fpdf2's built-in Latin-1 font) when neither is."""
+    configured = settings.SUBJECT_ACCESS_PDF_FONT
+    if configured and Path(configured).is_file():
+        return configured
+    if configured:
+        log.warning(
+            "SUBJECT_ACCESS_PDF_FONT %s is not a file: using %s", configured, PACKAGED_FAMILY
+        )
+    return packaged_font()
 
 
 class _Writer:

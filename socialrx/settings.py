@@ -255,11 +255,9 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256_000)
 # API writes sent with an Idempotency-Key: how long the first answer is replayed (docs/api.md).
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 # Records management (records app, docs/operations.md): the Unicode font of subject access
-# PDFs (Debian's fonts-dejavu-core; without it, a documented fallback), and how long a closed
-# case is kept before `manage.py apply_retention` anonymises it.
-SUBJECT_ACCESS_PDF_FONT = env_str(
-    "SUBJECT_ACCESS_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-)
+# PDFs (empty: Noto Sans from the fontpkg-noto-sans package; a .ttf path to use another), and
+# how long a closed case is kept before `manage.py apply_retention` anonymises it.
+SUBJECT_ACCESS_PDF_FONT = env_str("SUBJECT_ACCESS_PDF_FONT", "")
 # 8 years: the NHS Records Management Code of Practice's period for adult health records
 # not covered elsewhere in its schedule. Other periods by discharge reason: "died=8,...".
 RETENTION_YEARS_AFTER_DISCHARGE = env_int("RETENTION_YEARS_AFTER_DISCHARGE", 8)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from django.db.models import Count
@@ -71,6 +72,7 @@ def supervisor_home(user) -> Page:
         .order_by("-open_cases")
     )
     _, context = link_worker_home(user)
+    del context["concerns"]  # the page lists the team's concerns instead (team_concerns)
     context |= {
         "per_worker": per_worker,
         "team_concerns": open_concerns_for(user, team_wide=True),
@@ -150,11 +152,57 @@ def commissioner_home(user) -> Page:
     return "web/home/commissioner.html", aggregate_counts()
 
 
+# What sign-in and account events (accounts.security, accounts.two_factor_actions) say on
+# the admin's home page, instead of their codes.
+ACCOUNT_EVENT_LABELS = {
+    "sign_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+    "sign_out": "Signed out",
+    "refused": "Refused access",
+    "two_factor_enrolled": "Two-factor sign-in set up",
+    "two_factor_turned_off": "Two-factor sign-in turned off",
+    "two_factor_reset": "Two-factor sign-in reset by an administrator",
+    "recovery_codes_regenerated": "Two-factor recovery codes renewed",
+    "recovery_code_used": "Two-factor recovery code used",
+}
+_FAILED_AT = {"password": "wrong password", "code": "wrong two-factor code"}
+_SECOND_FACTOR = {"totp": "with an authenticator code", "recovery_code": "with a recovery code"}
+_VERB_DONE: dict[str, str] = {
+    Event.Verb.CREATE: "created",
+    Event.Verb.CHANGE: "changed",
+    Event.Verb.VIEW: "viewed",
+    Event.Verb.DELETE: "deleted",
+    Event.Verb.EXPORT: "exported",
+}
+
+
+def event_label(event: Event) -> str:
+    """One audit event in words: "Signed in with an authenticator code", "Sign-in failed
+    (wrong password)", "viewed people.Person"."""
+    detail = event.detail or {}
+    code = detail.get("event", "")
+    if code == "sign_in_failed":
+        if detail.get("locked_out"):
+            return "Sign-in refused: too many failed attempts"
+        why = _FAILED_AT.get(detail.get("step", ""))
+        return f"Sign-in failed ({why})" if why else "Sign-in failed"
+    if code == "sign_in" and detail.get("second_factor") in _SECOND_FACTOR:
+        return f"Signed in {_SECOND_FACTOR[detail['second_factor']]}"
+    if code in ACCOUNT_EVENT_LABELS:
+        return ACCOUNT_EVENT_LABELS[code]
+    if detail.get("via") == "sign_out_everywhere":
+        return "Signed out everywhere"
+    done = _VERB_DONE.get(event.verb, event.verb)
+    if event.record_id == "list":
+        return f"{done} a list ({event.record_type}, {detail.get('people', 0)} people)"
+    return f"{done} {event.record_type}"
+
+
 def admin_home(user) -> Page:
-    return "web/home/admin.html", {
-        "recent_events": Event.objects.select_related("actor")[:10],
-        **aggregate_counts(),
-    }
+    events = list(Event.objects.select_related("actor")[:10])
+    for event in events:
+        event.label = event_label(event)  # type: ignore[attr-defined]
+    return "web/home/admin.html", {"recent_events": events, **aggregate_counts()}
 
 
 BUILDERS: dict[str, Callable[[Any], Page]] = {
@@ -169,3 +217,45 @@ BUILDERS: dict[str, Callable[[Any], Page]] = {
 
 def home_context(user) -> Page:
     return BUILDERS[user.role](user)
+
+
+def _case_person(row: Any) -> Any:
+    return row.case.person_id
+
+
+# The panels of the home pages that name people, and each row's person. A page shown is
+# audited as one list access (web.views.home) naming how many people it showed, with the
+# count per panel; the counts and aggregates of the other panels name no one.
+PEOPLE_PANELS: dict[str, Callable[[Any], Any]] = {
+    "follow_ups": attrgetter("person_id"),
+    "reviews": attrgetter("person_id"),
+    "new_cases": attrgetter("person_id"),
+    "awaiting_partner": _case_person,
+    "concerns": _case_person,
+    "team_concerns": _case_person,
+    "team_overdue": attrgetter("person_id"),
+    "safeguarding": attrgetter("person_id"),
+    "referrals": attrgetter("person_id"),
+    "to_respond": _case_person,
+    "in_progress": _case_person,
+}
+
+
+def people_shown(context: dict[str, Any]) -> tuple[int, dict[str, int]]:
+    """How many people a home page's context names in all, and in each panel (0 and {} for
+    a page that lists no one). Evaluates each panel's query once, in place, so the page
+    renders the rows counted."""
+    everyone: set[Any] = set()
+    panels: dict[str, int] = {}
+    for name, person_of in PEOPLE_PANELS.items():
+        if name not in context:
+            continue
+        rows = context[name] = list(context[name])
+        people = {person_of(row) for row in rows}
+        panels[name] = len(people)
+        everyone |= people
+    if "measures" in context:
+        people = {_case_person(row) for row in context["measures"]["urgent"]}
+        panels["measures_urgent"] = len(people)
+        everyone |= people
+    return len(everyone), panels

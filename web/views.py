@@ -8,7 +8,8 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
-from web.home import home_context
+from audit.actions import record_list_access
+from web.home import home_context, people_shown
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +17,15 @@ log = logging.getLogger(__name__)
 @login_required
 def home(request):
     template, context = home_context(request.user)
+    people, panels = people_shown(context)
+    if panels:
+        # One event for the page, not one per panel or row (audit.actions).
+        record_list_access(
+            request.user,
+            "web.home",
+            people=people,
+            detail={"role": request.user.role, "panels": panels},
+        )
     return render(request, template, context)
 
 

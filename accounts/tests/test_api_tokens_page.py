@@ -206,3 +206,48 @@ def test_the_command_still_makes_a_token_that_expires(worker):
     call_command("create_api_token", "worker", stdout=out)
     row = ApiToken.objects.get()
     assert row.expires_at > timezone.now() + timedelta(days=89)
+
+
+def test_make_a_token_comes_before_the_list(client, worker):
+    create_api_token(worker, name="laptop")
+    client.force_login(worker)
+    body = client.get(PAGE).content.decode()
+    assert body.index("Make a new token") < body.index("Your tokens")
+
+
+def test_revoking_asks_first_and_only_a_post_revokes(client, worker):
+    token = create_api_token(worker, name="laptop")
+    row = ApiToken.objects.get()
+    client.force_login(worker)
+    listed = client.get(PAGE).content.decode()
+    assert f'href="/account/tokens/{row.pk}/revoke/"' in listed
+    asked = client.get(f"/account/tokens/{row.pk}/revoke/")
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "Revoke the API token “laptop”?" in page and row.prefix in page
+    assert 'method="post"' in page and "Yes, revoke it" in page
+    assert 'href="/account/tokens/">No, keep it' in page
+    row.refresh_from_db()
+    assert row.revoked_at is None  # asking revokes nothing
+    assert client.get("/api/v1/caseload", headers=_bearer(token)).status_code == 200
+    assert client.post(f"/account/tokens/{row.pk}/revoke/")["Location"] == PAGE
+    row.refresh_from_db()
+    assert row.revoked_at is not None
+    # Nothing left to confirm: back to the list.
+    assert client.get(f"/account/tokens/{row.pk}/revoke/")["Location"] == PAGE
+
+
+def test_an_admin_is_asked_too_and_sees_whose_token_it_is(client, worker, admin_user):
+    create_api_token(worker, name="script")
+    row = ApiToken.objects.get()
+    client.force_login(admin_user)
+    assert f'href="/account/tokens/{row.pk}/revoke/"' in client.get(EVERYONE).content.decode()
+    page = client.get(f"/account/tokens/{row.pk}/revoke/").content.decode()
+    assert ">worker<" in page and 'href="/account/tokens/everyone/">No, keep it' in page
+
+
+def test_someone_elses_token_is_not_even_asked_about(client, worker, colleague):
+    create_api_token(colleague)
+    row = ApiToken.objects.get()
+    client.force_login(worker)
+    assert client.get(f"/account/tokens/{row.pk}/revoke/").status_code == 404

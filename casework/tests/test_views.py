@@ -2,7 +2,9 @@
 
 import pytest
 
-from casework.tests.factories import busy_caseload
+from casework.tests.factories import CaseFactory, busy_caseload
+from directory.models import Service
+from directory.tests.factories import ServiceFactory
 
 
 @pytest.fixture
@@ -47,3 +49,33 @@ def test_posting_a_bad_contact_shows_errors_and_writes_nothing(client, busy_work
     assert resp.status_code == 400
     assert "There is a problem" in resp.content.decode()
     assert case.contacts.count() == before
+
+
+def test_the_service_picker_lists_active_services_and_keeps_a_refused_choice(
+    client, worker, service, organization
+):
+    case = CaseFactory(link_worker=worker, referral__person__team=worker.team)
+    closed = ServiceFactory(organization=organization, name="Closed <lunch> club")
+    closed.status = Service.Status.INACTIVE
+    closed.save()
+    odd = ServiceFactory(organization=organization, name="Tea & <talk>")
+    client.force_login(worker)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert '<option value="" selected>Choose a service</option>' in page
+    assert f'<option value="{service.pk}">Tuesday health walk</option>' in page
+    assert f'<option value="{odd.pk}">Tea &amp; &lt;talk&gt;</option>' in page
+    assert str(closed.pk) not in page
+
+    # Refused (the note is too long): the page comes back with the service still chosen.
+    resp = client.post(
+        f"/cases/{case.pk}/connections/",
+        {"propose-service": str(odd.pk), "propose-note_to_partner": "x" * 2001},
+    )
+    assert resp.status_code == 400
+    assert f'<option value="{odd.pk}" selected>Tea &amp; &lt;talk&gt;</option>' in (
+        resp.content.decode()
+    )
+
+    resp = client.post(f"/cases/{case.pk}/connections/", {"propose-service": str(service.pk)})
+    assert resp.status_code == 302
+    assert case.connections.get().service == service

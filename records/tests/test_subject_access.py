@@ -106,15 +106,51 @@ def _pdf_text_points(pdf: bytes) -> set[str]:
     return points
 
 
-def test_the_pdf_prints_names_in_any_script(client, supervisor, full_case):
+def _pdf_streams(pdf: bytes) -> bytes:
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(stream))
+        except zlib.error:
+            out.append(stream)
+    return b"\n".join(out)
+
+
+def test_the_pdf_prints_names_in_any_script_in_the_packaged_font(
+    settings, client, supervisor, full_case
+):
+    settings.SUBJECT_ACCESS_PDF_FONT = ""  # the default: Noto Sans from fontpkg-noto-sans
+    Person.objects.filter(pk=full_case.person.pk).update(
+        given_name="Zoë Ŵyn", family_name="Øster", address="1 Łukasz Street, Nguyễn Court"
+    )
     resp = _get(client, supervisor, "subject_access_pdf", full_case.person)
     assert resp.status_code == 200
     assert resp.content.startswith(b"%PDF-")
-    assert {"ë", "ễ", "Ł"} <= _pdf_text_points(resp.content)
+    # Each character is drawn from the embedded font (its ToUnicode map names it), none
+    # replaced: no fallback note.
+    assert {"Z", "ë", "Ŵ", "Ø", "Ł", "ễ"} <= _pdf_text_points(resp.content)
+    assert b"could not be shown" not in _pdf_streams(resp.content)
+    assert re.search(rb"/BaseFont /[A-Z]{6}\+NotoSans", resp.content)
+    assert b"/FontFile2" in resp.content  # the font program itself is embedded
 
 
-def test_without_the_font_the_pdf_falls_back_and_says_so(settings, full_case, supervisor):
+def test_the_packaged_font_is_the_default(settings):
+    settings.SUBJECT_ACCESS_PDF_FONT = ""
+    path = subject_access_pdf.packaged_font()
+    assert path is not None and path.endswith(".ttf") and "fontpkg_noto_sans" in path
+    assert subject_access_pdf.font_path() == path
+
+
+def test_a_configured_font_that_is_missing_falls_back_to_the_packaged_one(settings):
     settings.SUBJECT_ACCESS_PDF_FONT = "/nonexistent/font.ttf"
+    assert subject_access_pdf.font_path() == subject_access_pdf.packaged_font()
+
+
+def test_without_any_font_the_pdf_falls_back_and_says_so(
+    settings, monkeypatch, full_case, supervisor
+):
+    settings.SUBJECT_ACCESS_PDF_FONT = "/nonexistent/font.ttf"
+    monkeypatch.setattr(subject_access_pdf, "packaged_font", lambda: None)
     document = subject_access.export(full_case.person, by=supervisor, file_format="pdf")
     pdf = subject_access_pdf.render(document)
     assert pdf.startswith(b"%PDF-")

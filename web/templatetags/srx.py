@@ -4,6 +4,7 @@ from django import forms, template
 from django.forms.formsets import BaseFormSet
 
 from casework.models import Case, Connection
+from people.rules import format_nhs_number
 from referrals.models import Referral
 from socialrx.widgets import DATE_PARTS, ERROR_PARTS, DateInputWidget
 
@@ -133,3 +134,10 @@ _TAGS: dict[str, str] = {**REFERRAL_TAGS, **CASE_TAGS, **CONNECTION_TAGS}
 def status_tag(value: str) -> str:
     """An NHS.UK tag colour for a journey state (text always shown, never colour alone)."""
     return _TAGS.get(value, "")
+
+
+@register.filter
+def nhs_number(value) -> str:
+    """An NHS number as people read it, 3-3-4 ("943 476 5919") when it has 10 digits;
+    anything else (a number sent wrong) as it is."""
+    return format_nhs_number(str(value)) if value else ""
