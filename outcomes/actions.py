@@ -11,15 +11,19 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.actions import record_event
 from casework.actions import raise_safeguarding_concern
 from outcomes.instruments import InstrumentError, get_instrument
-from outcomes.models import HealthcareUse, OneTimeLink, Response, Timepoint
+from outcomes.models import HealthcareUse, OneTimeLink, Response
+from outcomes.rules import check_timepoint
 from outcomes.scoring import ScoringError, disclosures, score
 from outcomes.sms import sms_disabled
+from outcomes.tasks import send_one_time_link
 from people.consent import may_contact_by
+from people.rules import normalise_nhs_number
 from socialrx.errors import ConsentMissing, DomainError
 
 
@@ -52,8 +56,7 @@ def record_response(
     safeguarding concern is raised on the case in the same transaction; the codes are on the
     returned response as `response.disclosures`.
     """
-    if timepoint not in Timepoint.values:
-        raise DomainError("Choose when this measure was taken.", field="timepoint")
+    check_timepoint(timepoint)
     instrument, result = _score(instrument_id, answers)
     response = Response.objects.create(
         area_id=case.area_id,
@@ -94,6 +97,7 @@ def create_one_time_link(
     worker); the message goes from a background task after the commit.
     """
     get_instrument(instrument_id)
+    check_timepoint(timepoint)
     if channel not in OneTimeLink.Channel.values:
         raise DomainError("Choose text message or email.", field="channel")
     if channel == OneTimeLink.Channel.SMS and sms_disabled():
@@ -103,10 +107,11 @@ def create_one_time_link(
             field="channel",
         )
     if not may_contact_by(case.person, channel):
-        what = "text messages" if channel == "sms" else "email"
+        by_sms = channel == OneTimeLink.Channel.SMS
+        what = "text messages" if by_sms else "email"
         raise ConsentMissing(
             f"{case.person.full_name} has not agreed to {what} (or we have no "
-            f"{'mobile number' if channel == 'sms' else 'email address'}); record their "
+            f"{'mobile number' if by_sms else 'email address'}); record their "
             "consent first, or complete the measure together."
         )
     return issue_link(
@@ -120,10 +125,6 @@ def issue_link(
     """Create the link and queue its message, once the caller has checked the channel and
     the person's consent (create_one_time_link; outcomes.follow_up for the scheduled one,
     where `by` is None and `actor_label` names the job). Runs in the caller's transaction."""
-    from django.urls import reverse
-
-    from outcomes.tasks import send_one_time_link
-
     token = secrets.token_urlsafe(32)
     link = OneTimeLink.objects.create(
         area_id=case.area_id,
@@ -209,8 +210,6 @@ def _csv_rows(reader: csv.DictReader, report: ImportReport):
 def import_healthcare_use(text: str, *, source: str, by, people_qs) -> ImportReport:
     """Import healthcare use rows (nhs_number, kind, date, count). All or nothing: any bad
     row is reported with its line number and nothing is written."""
-    from people.rules import normalise_nhs_number
-
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in HEALTHCARE_COLUMNS if c not in (reader.fieldnames or [])]

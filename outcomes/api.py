@@ -53,7 +53,7 @@ class InstrumentOut(Schema):
 
 
 class ResponseIn(ScoreIn):
-    timepoint: str = Field("other", description="baseline, week_6, week_12, discharge, other")
+    timepoint: str = Field(Timepoint.OTHER, description=", ".join(Timepoint.values))
 
 
 class ResponseOut(ScoreOut):
@@ -113,8 +113,6 @@ def record_response(request, case_id: uuid.UUID, payload: ResponseIn):
     if not has_permission(request.user, Permission.WORK_CASES):
         raise PermissionDenied("Your role cannot record outcome measures.")
     case = get_case_for_user(request.user, case_id, for_change=True)
-    if payload.timepoint not in Timepoint.values:
-        raise DomainError("Unknown timepoint.", field="timepoint")
     response = actions.record_response(
         case,
         instrument_id=payload.instrument,

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from casework.models import Case
 from outcomes import schedule
+from outcomes.actions import issue_link
 from outcomes.instruments import all_instruments
 from outcomes.models import OneTimeLink, Response, TeamFollowUp, Timepoint
 from outcomes.sms import sms_disabled
@@ -144,8 +145,6 @@ def send_due_follow_ups(*, today: dt.date | None = None) -> SendReport:
     FOLLOW_UP_SEND_DAYS days, to people who agreed to be contacted, once (a follow-up that
     already has a post-discharge link, used or not, is not sent again). Each person's links
     are written and audited in one transaction."""
-    from outcomes.actions import issue_link
-
     today = today or timezone.localdate()
     report = SendReport()
     cases = Case.objects.filter(recently_discharged(today)).select_related("person")

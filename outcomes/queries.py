@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Min, Q, Sum
 from django.utils import timezone
 
+from casework.models import Case, Conversation
+from casework.queries import cases_for
 from outcomes import follow_up, schedule
 from outcomes.charts import Series, line_chart
 from outcomes.instruments import all_instruments
-from outcomes.models import Response
+from outcomes.models import HealthcareUse, OneTimeLink, Response, Timepoint
 from outcomes.scoring import score_range
+from outcomes.sms import sms_delivers
 
 # For instruments scored per item (ONS4) the chart shows each item on the 0-10 scale.
 
@@ -103,8 +107,6 @@ class DueRow:
 
     @property
     def timepoint_label(self) -> str:
-        from outcomes.models import Timepoint
-
         return Timepoint(self.timepoint).label if self.timepoint in Timepoint.values else ""
 
 
@@ -114,11 +116,6 @@ def measure_rows_for(user, *, today=None) -> list[DueRow]:
     timepoint, earliest due first (so the most overdue lead). Three queries however long the
     caseload (four when a follow-up after discharge is pending); the rows are built in
     Python from the schedule."""
-    from django.db.models import Min, Q
-
-    from casework.models import Case, Conversation
-    from casework.queries import cases_for
-
     today = today or timezone.localdate()
     both = list(
         cases_for(user)
@@ -193,12 +190,6 @@ def measures_summary_for(user, *, today=None, most_urgent: int = 5) -> dict:
 def healthcare_use_around_referral(case) -> list[dict]:
     """Healthcare use in the six months (182 days) before the referral and after it, by kind:
     the comparison commissioners ask for. 'After' counts only what has been recorded so far."""
-    import datetime as dt
-
-    from django.db.models import Q, Sum
-
-    from outcomes.models import HealthcareUse
-
     referred = case.referral.received_at.date()
     window = dt.timedelta(days=182)
     totals = (
@@ -236,9 +227,6 @@ _LOCAL_EMAIL_BACKENDS = {
 def link_goes_out(channel: str) -> bool:
     """Whether a one-time link sent by `channel` would reach the person (a gateway or a mail
     server is configured), so the page can say "sent" or "not sent" truthfully."""
-    from outcomes.models import OneTimeLink
-    from outcomes.sms import sms_delivers
-
     if channel == OneTimeLink.Channel.SMS:
         return sms_delivers()
     return settings.EMAIL_BACKEND not in _LOCAL_EMAIL_BACKENDS

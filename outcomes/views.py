@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Permission, has_permission
-from audit.actions import record_access
+from audit.actions import record_access, record_list_access
 from casework.access import get_case_for_user
+from directory.models import TaxonomyTerm
+from directory.taxonomy import codes_for_need
 from outcomes import actions, queries, schedule
 from outcomes.forms import HealthcareUseForm, RecordMeasureForm, SendLinkForm, questionnaire_form
 from outcomes.instruments import InstrumentError, get_instrument
@@ -200,6 +202,13 @@ def due(request):
     page = Paginator([r for r in rows if r.urgency == when], DUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # One audit event per page of the list shown, naming how many people it showed.
+    record_list_access(
+        request.user,
+        "outcomes.due",
+        people=len({row.case.person_id for row in page.object_list}),
+        detail={"when": when, "page": page.number},
+    )
     return render(
         request,
         "outcomes/due.html",
@@ -246,8 +255,5 @@ def respond(request, token):
 
 def _category_for(domain: str):
     """The directory category a flagged need points to (None if the taxonomy isn't loaded)."""
-    from directory.models import TaxonomyTerm
-    from directory.taxonomy import codes_for_need
-
     codes = codes_for_need(domain)
     return TaxonomyTerm.objects.filter(code__in=codes[:1]).values_list("pk", flat=True).first()

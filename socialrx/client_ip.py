@@ -1,7 +1,10 @@
 """The one rule for a client's address, shared by the self-referral rate limit
-(referrals.ratelimit) and the sign-in lockout (accounts.lockout)."""
+(referrals.ratelimit), the sign-in lockout (accounts.lockout) and the audit log's address
+(audit.middleware)."""
 
 from __future__ import annotations
+
+import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -21,3 +24,12 @@ def client_ip(request: HttpRequest) -> str:
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return str(request.META.get("REMOTE_ADDR", "unknown"))
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """`client_ip` as a valid IP address, or None when there is none (a request made in
+    code, a Unix socket), which a database's address column would refuse."""
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None

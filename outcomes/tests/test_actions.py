@@ -10,6 +10,7 @@ from audit.models import Event
 from casework.tests.factories import CaseFactory
 from outcomes import actions
 from outcomes.models import HealthcareUse, OneTimeLink, Response
+from outcomes.rules import TIMEPOINT_UNKNOWN
 from outcomes.sms import MemorySMSBackend
 from people.models import Consent
 from people.tests.factories import ConsentFactory
@@ -47,6 +48,30 @@ def test_bad_answers_name_the_question_and_write_nothing(case, worker):
         )
     assert exc.value.field == "isolated"
     assert not Response.objects.exists()
+
+
+def test_an_unknown_timepoint_is_refused_by_name_and_writes_nothing(case, worker):
+    with pytest.raises(DomainError) as exc:
+        actions.record_response(
+            case,
+            instrument_id="ucla3",
+            answers=[1, 2, 3],
+            timepoint="week_99",
+            by=worker,
+            via="link_worker",
+        )
+    assert (exc.value.message, exc.value.field) == (TIMEPOINT_UNKNOWN, "timepoint")
+    assert not Response.objects.exists()
+
+
+def test_a_link_for_an_unknown_timepoint_is_refused_with_the_same_message(case, worker):
+    ConsentFactory(person=case.person, kind=Consent.Kind.EMAIL)
+    with pytest.raises(DomainError) as exc:
+        actions.create_one_time_link(
+            case, instrument_id="swemwbs", timepoint="week_99", channel="email", by=worker
+        )
+    assert (exc.value.message, exc.value.field) == (TIMEPOINT_UNKNOWN, "timepoint")
+    assert not OneTimeLink.objects.exists()
 
 
 def test_a_link_needs_consent_to_that_channel(case, worker):

@@ -2,6 +2,7 @@ import pytest
 
 from casework.tests.factories import CaseFactory
 from outcomes.models import Response
+from outcomes.rules import TIMEPOINT_UNKNOWN
 
 
 @pytest.fixture
@@ -53,6 +54,25 @@ def test_worker_records_a_response_for_their_case(api_client, worker, case):
     )
     assert resp.status_code == 201, resp.content
     assert resp.json()["raw"] == 6 and resp.json()["band"] == "higher loneliness"
+
+
+def test_an_unknown_timepoint_is_a_400_with_the_actions_message(api_client, worker, case):
+    resp = api_client(worker).post(
+        f"/api/v1/cases/{case.pk}/responses",
+        {"instrument": "ucla3", "answers": [1, 2, 3], "timepoint": "week_99"},
+    )
+    assert resp.status_code == 400
+    assert resp.json()["detail"] == TIMEPOINT_UNKNOWN
+    assert resp.json()["errors"][0]["field"] == "timepoint"
+    assert not Response.objects.exists()
+
+
+def test_a_response_without_a_timepoint_is_recorded_as_other(api_client, worker, case):
+    resp = api_client(worker).post(
+        f"/api/v1/cases/{case.pk}/responses", {"instrument": "ucla3", "answers": [1, 2, 3]}
+    )
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["timepoint"] == "other"
 
 
 def test_stranger_cannot_record_for_another_areas_case(api_client, stranger, case):

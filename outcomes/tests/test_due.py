@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from audit.models import Event
 from casework.tests.factories import CaseFactory
 from outcomes import schedule
 
@@ -65,12 +66,12 @@ def test_the_home_page_query_count_does_not_grow_with_the_caseload(
     client.force_login(caseload)
     # Session, user and team; follow-ups; 3 for the measures summary (caseload, first
     # conversations, responses); triage count; safeguarding concerns; plan reviews; new
-    # cases; connections waiting for an organisation.
-    with django_assert_num_queries(12):
+    # cases; connections waiting for an organisation; the list's audit event.
+    with django_assert_num_queries(13):
         client.get("/")
     for i in range(20):
         case_with_first_conversation(caseload, 60, f"More{i}")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get("/")
 
 
@@ -97,7 +98,7 @@ def test_each_list_shows_only_its_own_rows(client, caseload):
 
 def test_the_list_query_count_is_pinned(client, caseload, django_assert_num_queries):
     client.force_login(caseload)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # 6, and the list's audit event
         client.get("/outcomes/due/?when=later")
 
 
@@ -115,3 +116,30 @@ def test_a_colleagues_measures_are_not_in_my_lists(client, caseload, colleague):
     client.force_login(colleague)
     body = client.get("/outcomes/due/?when=overdue").content.decode()
     assert "Sixty0" not in body and "0 overdue" in body
+
+
+def _list_events(name):
+    return list(Event.objects.filter(record_type=name, record_id="list").order_by("id"))
+
+
+def test_each_page_of_a_list_is_audited_with_how_many_people_it_showed(client, worker):
+    # 28 overdue rows, two per person, earliest due first: every baseline and 11 of the
+    # 6-week measures on page 1 (14 people), the last 3 on page 2.
+    for i in range(14):
+        case_with_first_conversation(worker, 60, f"Late{i:02d}")
+    client.force_login(worker)
+    client.get("/outcomes/due/?when=overdue")
+    client.get("/outcomes/due/?when=overdue&page=2")
+    first, second = _list_events("outcomes.due")
+    assert first.actor == worker and first.verb == Event.Verb.VIEW
+    assert first.detail == {"people": 14, "when": "overdue", "page": 1}
+    assert second.detail == {"people": 3, "when": "overdue", "page": 2}
+    assert first.person_id is None  # a list, not one person's record
+
+
+def test_a_refused_or_unknown_list_writes_no_list_event(client, caseload, partner):
+    client.force_login(partner)
+    assert client.get("/outcomes/due/?when=overdue").status_code == 403
+    client.force_login(caseload)
+    assert client.get("/outcomes/due/?when=someday").status_code == 404
+    assert not _list_events("outcomes.due")

@@ -213,7 +213,7 @@ def test_declining_gives_normal_care(client, worker, team, case):
     assert not AllocationBlock.objects.exists()
 
 
-def test_a_case_outside_any_trial_is_unchanged(client, worker, case, django_assert_max_num_queries):
+def test_a_case_outside_any_trial_is_unchanged(client, worker, case):
     client.force_login(worker)
     page = client.get(reverse("casework:case", args=[case.pk])).content.decode()
     assert "trial" not in page.lower()
