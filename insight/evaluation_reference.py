@@ -19,10 +19,11 @@ from django.utils import timezone
 from casework.models import Case, Connection
 from directory.models import Attribute, TaxonomyTerm
 from insight.evaluation_sql import HealthcareSums, MeasureSums, Moments
-from insight.measures import DIMENSIONS, FOLLOW_UP_DAYS, MEASURES, SCALE, age_on, pair_change
+from insight.measures import DIMENSIONS, FOLLOW_UP_DAYS, MEASURES, SCALE, pair_change
 from insight.selection import Referrals, referrals_of
 from insight.stats import Sums
 from outcomes.models import HealthcareUse, Response
+from people.rules import age_on
 from referrals.models import Referral
 
 

@@ -90,13 +90,6 @@ DIMENSIONS: dict[str, Dimension] = {
 }
 
 
-def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
-    if birth_date is None:
-        return None
-    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - before_birthday
-
-
 def pair_change(
     responses: Iterable[tuple[dt.datetime, float]], *, min_days: int = FOLLOW_UP_DAYS
 ) -> tuple[float, float] | None | bool:

@@ -10,7 +10,7 @@ from django.db.models import Func, IntegerField, QuerySet
 
 class AgeOn(Func):
     """Whole years from a birth date to a day (NULL when either is unknown), the rule of
-    insight.measures.age_on."""
+    people.rules.age_on."""
 
     arity = 2
     output_field = IntegerField()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django.utils import timezone
@@ -21,15 +20,9 @@ from matching.documents import (
 )
 from matching.geo import locate_postcode
 from matching.queries import not_wanted_by_team
+from people.rules import age_on
 from referrals.reasons import reason_label
 from socialrx.errors import DomainError
-
-
-def _age(birth_date: dt.date | None, today: dt.date) -> int | None:
-    if birth_date is None:
-        return None
-    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
-    return today.year - birth_date.year - before_birthday
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -90,7 +83,7 @@ def profile_for_case(case, *, radius_km: float | None = None, today=None) -> Pro
         lat=location[0] if location else None,
         lon=location[1] if location else None,
         radius_km=radius_km if location else None,
-        age=_age(person.birth_date, today),
+        age=age_on(person.birth_date, today),
         sex=person.sex if person.sex in SEXES else None,
         areas=frozenset({case.area.code.lower(), case.area.name.lower()}),
         free_slots=slots,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import overload
 
 # Postcodes live in places; re-exported here for older callers.
 from places.postcodes import normalise_postcode  # noqa: F401
@@ -64,7 +65,15 @@ def format_nhs_number(value: str) -> str:
     return f"{d[:3]} {d[3:6]} {d[6:]}" if len(d) == 10 else value
 
 
-def age_on(birth_date: date, today: date) -> int:
+@overload
+def age_on(birth_date: date, today: date) -> int: ...
+@overload
+def age_on(birth_date: date | None, today: date) -> int | None: ...
+def age_on(birth_date: date | None, today: date) -> int | None:
+    """Whole years from `birth_date` to `today` (None when the birth date is not known):
+    the one age rule, for pages, matching, trials' strata and the evaluation."""
+    if birth_date is None:
+        return None
     years = today.year - birth_date.year
     if (today.month, today.day) < (birth_date.month, birth_date.day):
         years -= 1

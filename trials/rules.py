@@ -14,6 +14,7 @@ import datetime as dt
 import random
 from collections.abc import Iterable
 
+from people.rules import age_on
 from trials.models import Arm, Factor
 
 BLOCK_MULTIPLES = (1, 2, 3)
@@ -24,12 +25,6 @@ AGE_GROUPS: list[tuple[int, int | None, str]] = [
 ]
 MAIN_REASONS = {"loneliness": "loneliness", "low_mood": "low mood"}
 NOT_KNOWN = "not known"
-
-
-def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
-    if birth_date is None:
-        return None
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
 def age_group(age: int | None) -> str:

@@ -30,7 +30,7 @@ def detail(request: HttpRequest, person_id: str) -> HttpResponse:
     can_edit = has_permission(request.user, Permission.EDIT_PEOPLE)
     context = {
         "person": person,
-        "age": age_on(person.birth_date, timezone.localdate()) if person.birth_date else None,
+        "age": age_on(person.birth_date, timezone.localdate()),
         "can_edit": can_edit,
         "consents": consents_of(person),
         "cases": cases_for(request.user).filter(person=person),

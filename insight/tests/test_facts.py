@@ -14,12 +14,13 @@ from casework.models import Case
 from casework.tests.factories import CaseFactory, ConnectionFactory, ContactFactory
 from directory.tests.factories import ServiceFactory
 from insight import evaluation_reference, evaluation_sql, facts
-from insight.measures import SCALE, age_on
+from insight.measures import SCALE
 from insight.models import FactReason, PairFact
 from insight.tests.generate import measured_case
 from outcomes.models import Response
 from people.actions import merge_people
 from people.models import Person
+from people.rules import age_on
 from places.deprivation import import_imd
 from places.models import Postcode
 from referrals.models import Referral

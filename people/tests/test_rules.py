@@ -62,3 +62,5 @@ def test_postcodes_are_normalised_or_refused(raw, expected):
 def test_age_counts_whole_years_before_the_birthday():
     assert age_on(dt.date(1950, 6, 15), dt.date(2026, 6, 14)) == 75
     assert age_on(dt.date(1950, 6, 15), dt.date(2026, 6, 15)) == 76
+    assert age_on(dt.date(1952, 2, 29), dt.date(2026, 2, 28)) == 73
+    assert age_on(None, dt.date(2026, 6, 15)) is None  # not known stays not known
