@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection as db_connection
 from django.db.models import (
     Count,
     DurationField,
@@ -23,7 +22,6 @@ from django.db.models import (
     FloatField,
     Func,
     Q,
-    QuerySet,
     Sum,
     Value,
 )
@@ -38,6 +36,7 @@ from insight import population
 from insight.access import Scope, teams_in
 from insight.equity_change import imd_decile_of
 from insight.models import PopulationCount
+from insight.sql import fetch, postgres, sql_of
 from insight.suppression import SUPPRESSED, is_small, suppress
 from people.models import Person
 from places.models import Postcode
@@ -93,22 +92,6 @@ def _start_of(day: dt.date) -> dt.datetime:
 # A few tables aggregate twice (per case or per person first, then per group), which the ORM
 # cannot say: the inner query is the ORM's own SQL (filters, scope and parameters included),
 # wrapped in a statement that both PostgreSQL and SQLite run.
-
-
-def sql_of(queryset: QuerySet) -> tuple[str, list]:
-    """The ORM's SQL for `queryset` and its parameters, to nest in a larger statement."""
-    sql, params = queryset.order_by().query.sql_with_params()
-    return sql, list(params)
-
-
-def fetch(sql: str, params: list) -> list[tuple]:
-    with db_connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def table_name(model) -> str:
-    return db_connection.ops.quote_name(model._meta.db_table)
 
 
 def by_decile(grouped_sql: str, params: list, keys: list[str], sums: list[str]) -> list[tuple]:
@@ -206,7 +189,7 @@ def gives_reason(code: str, field_name: str = "reasons") -> Q:
     SQLite has no JSON containment, so it matches the code with its quotes in the list's
     text, so "money" never matches another code. Codes are lower-case identifiers, so the
     two agree."""
-    if db_connection.vendor == "postgresql":
+    if postgres():
         return Q(**{f"{field_name}__contains": [code]})
     return Q(**{f"{field_name}__icontains": f'"{code}"'})
 
@@ -292,7 +275,7 @@ def first_contact_times(f: Filters) -> Table:
     waited = Referral.objects.filter(f.q(), f.period("received_at"), first_contact_at__isnull=False)
     teams = dict(teams_in(f.scope).values_list("pk", "name"))
     groups: dict[Any, tuple[int, float | None, float | None]] = {}
-    if db_connection.vendor == "postgresql":
+    if postgres():
         # One pass: every team in view and each team (GROUPING SETS), both centiles from
         # one sort per group (percentile_cont over an array of fractions).
         waits_sql, params = sql_of(

@@ -15,7 +15,8 @@ from typing import Any
 from django.db.models import Case as Choose
 from django.db.models import F, Max, Value, When
 
-from insight.dashboards import Filters, Table, by_decile, sql_of, table_name
+from insight.dashboards import Filters, Table, by_decile
+from insight.sql import quote, sql_of
 from people.models import Person
 from people.rules import (
     ETHNIC_GROUP_ORDER,
@@ -46,7 +47,7 @@ def _referred(f: Filters) -> list[tuple]:
     )
     grouped = f"""
 SELECT p.ethnic_category, p.long_term_conditions, p.postcode, COUNT(*) AS n, SUM(r.seen) AS seen
-FROM ({per_person_sql}) r JOIN {table_name(Person)} p ON p.id = r.person_key
+FROM ({per_person_sql}) r JOIN {quote(Person)} p ON p.id = r.person_key
 GROUP BY p.ethnic_category, p.long_term_conditions, p.postcode
 """  # noqa: S608 (a table name; the rest is the ORM's SQL; values are parameters)
     return by_decile(grouped, params, ["ethnic_category", "long_term_conditions"], ["n", "seen"])

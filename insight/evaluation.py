@@ -42,7 +42,6 @@ from insight.selection import Referrals, Selection, referrals_of
 from insight.suppression import SMALL, is_small, suppress, suppressed_group
 from outcomes.models import HealthcareUse
 from people.models import Person
-from referrals.models import Referral
 from referrals.reasons import reason_label
 
 HEALTHCARE_WINDOW_DAYS = 182  # six months before and after the referral
@@ -91,11 +90,6 @@ def evaluation_selection_for(user) -> Selection:
     if scope is None:
         return Selection(empty=True)
     return Selection(area_id=scope.area_id, team_id=scope.team_id)
-
-
-def evaluation_referrals_for(user) -> QuerySet[Referral]:
-    """evaluation_selection_for(user) as a queryset of referrals."""
-    return evaluation_selection_for(user).referrals()
 
 
 def teams_for(user) -> QuerySet[Team]:

@@ -114,7 +114,7 @@ def _groupings() -> dict[int, tuple[str, tuple[str, ...]]]:
     return out
 
 
-def _facts_of(referrals) -> tuple[str, tuple] | None:
+def _facts_of(referrals) -> tuple[str, list] | None:
     """The SQL of the facts of `referrals` (a Selection: by the facts' own columns; a
     queryset of referrals: joined through it)."""
     if isinstance(referrals, Selection):
@@ -301,7 +301,7 @@ per AS (
 SELECT COUNT(*), {totals} FROM per
 """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + tuple(kind_params))
+        cursor.execute(sql, params + kind_params)
         row = [int(v or 0) for v in cursor.fetchone()]
     out = HealthcareSums(people=row[0])
     for i, kind in enumerate(kinds):

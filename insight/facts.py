@@ -47,22 +47,6 @@ _pending: contextvars.ContextVar[set[Any] | None] = contextvars.ContextVar(
 )
 
 
-# Cases being deleted: their rows' post_delete signals come before the case row goes, and
-# must not write facts the case's own deletion would then leave dangling.
-_deleting: contextvars.ContextVar[frozenset[Any]] = contextvars.ContextVar(
-    "insight_facts_deleting", default=frozenset()
-)
-
-
-def deleting(case_id: Any) -> None:
-    """Mark a case as being deleted (its facts go with it, by cascade)."""
-    _deleting.set(_deleting.get() | {case_id})
-
-
-def deleted(case_id: Any) -> None:
-    _deleting.set(_deleting.get() - {case_id})
-
-
 def _cases_with_responses(cases: QuerySet[Case]) -> QuerySet[Case]:
     measured = Response.objects.filter(case=OuterRef("pk"), instrument__in=INSTRUMENTS)
     return cases.filter(Exists(measured))
@@ -97,10 +81,10 @@ def _case_rows(cases: QuerySet[Case]) -> QuerySet:
     )
 
 
-def _insert_pairs_sql(cases: QuerySet[Case]) -> tuple[str, tuple]:
+def _insert_pairs_sql(cases: QuerySet[Case]) -> tuple[str, list]:
     facts_sql, facts_params = sql_of(_case_rows(cases))
     values = ", ".join("(%s, %s, %s)" for _ in MEASURES)
-    measure_params = tuple(p for m in MEASURES for p in (m.key, m.instrument, m.score))
+    measure_params = [p for m in MEASURES for p in (m.key, m.instrument, m.score)]
     dims = ", ".join(f"f.dim_{name}" for name in DIMENSIONS)
     # COALESCE for the CharFields (NOT NULL, blank when unknown).
     sql = f"""
@@ -131,7 +115,7 @@ WHERE p.rn = 1
     return sql, facts_params + measure_params
 
 
-def _insert_reasons_sql(cases: QuerySet[Case]) -> tuple[str, tuple]:
+def _insert_reasons_sql(cases: QuerySet[Case]) -> tuple[str, list]:
     with_pairs = PairFact.objects.filter(case=OuterRef("pk"))
     rows = (
         cases.filter(Exists(with_pairs))
@@ -147,9 +131,14 @@ def _insert_reasons_sql(cases: QuerySet[Case]) -> tuple[str, tuple]:
     return sql, params
 
 
-def _write(cases: QuerySet[Case]) -> None:
-    PairFact.objects.filter(case__in=cases).delete()
-    FactReason.objects.filter(case__in=cases).delete()
+def _write(cases: QuerySet[Case] | None) -> None:
+    """Delete and rewrite the facts of `cases` (None: every case)."""
+    pairs, reasons = PairFact.objects.all(), FactReason.objects.all()
+    if cases is not None:
+        pairs, reasons = pairs.filter(case__in=cases), reasons.filter(case__in=cases)
+    pairs.delete()
+    reasons.delete()
+    cases = Case.objects.all() if cases is None else cases
     with connection.cursor() as cursor:
         for sql, params in (_insert_pairs_sql(cases), _insert_reasons_sql(cases)):
             cursor.execute(sql, params)
@@ -159,29 +148,19 @@ def refresh(cases: QuerySet[Case] | Iterable[Any] | None = None) -> None:
     """Rewrite the facts of `cases` (a Case queryset or case ids; None: every case), from
     the records as they are now. Inside a `batched()` block, case ids are collected and
     written once when the block ends."""
-    if cases is not None and not isinstance(cases, QuerySet):
-        cases = set(cases) - _deleting.get()
-        if not cases:
-            return
-    pending = _pending.get()
-    if pending is not None and cases is not None and not isinstance(cases, QuerySet):
-        pending.update(cases)
-        return
-    with transaction.atomic():
-        if cases is None:
-            PairFact.objects.all().delete()
-            FactReason.objects.all().delete()
-            with connection.cursor() as cursor:
-                everything = Case.objects.all()
-                for sql, params in (_insert_pairs_sql(everything), _insert_reasons_sql(everything)):
-                    cursor.execute(sql, params)
-            return
-        if isinstance(cases, QuerySet):
+    if cases is None or isinstance(cases, QuerySet):
+        with transaction.atomic():
             _write(cases)
-            return
-        ids = sorted(set(cases), key=str)
-        for start in range(0, len(ids), CHUNK):
-            _write(Case.objects.filter(pk__in=ids[start : start + CHUNK]))
+        return
+    ids = set(cases)
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(ids)
+        return
+    ordered = sorted(ids, key=str)
+    with transaction.atomic():
+        for start in range(0, len(ordered), CHUNK):
+            _write(Case.objects.filter(pk__in=ordered[start : start + CHUNK]))
 
 
 @contextmanager
@@ -209,12 +188,11 @@ def differences() -> list[str]:
     fields += ["contacts", "referral_id", "area_id", "team_id", "received_on", *DIMENSIONS]
     stored = {(str(r[0]), r[1]): r for r in PairFact.objects.values_list(*fields)}
     reasons = set(FactReason.objects.values_list("case_id", "code"))
-    with transaction.atomic():
-        sid = transaction.savepoint()
+    with transaction.atomic():  # rebuilt to compare, then rolled back
         refresh()
         fresh = {(str(r[0]), r[1]): r for r in PairFact.objects.values_list(*fields)}
         fresh_reasons = set(FactReason.objects.values_list("case_id", "code"))
-        transaction.savepoint_rollback(sid)
+        transaction.set_rollback(True)
     out = [f"missing: case {key[0]} {key[1]}" for key in sorted(fresh.keys() - stored.keys())]
     out += [f"extra: case {key[0]} {key[1]}" for key in sorted(stored.keys() - fresh.keys())]
     out += [

@@ -37,7 +37,8 @@ from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from casework.models import Connection, Goal
 from directory.models import Attribute, Location, Service, VerificationTask
 from directory.taxonomy import codes_for_need, codes_for_reason
-from insight.dashboards import Filters, Table, fetch, gives_reason, sql_of
+from insight.dashboards import Filters, Table, gives_reason
+from insight.sql import fetch, sql_of
 from insight.suppression import is_small
 from outcomes.models import Response
 from places.geo import EARTH_RADIUS_KM

@@ -3,13 +3,16 @@ connection rewrites its case's facts; a saved referral or case rewrites that cas
 saved person rewrites all of theirs (age, sex, postcode and equity groups live on the
 person). In the same transaction as the change, so facts never outlive a rollback.
 
+A case with responses cannot be deleted (they protect it), so a case's deletion never
+leaves facts to write: its contacts' and connections' post_delete rewrite nothing.
+
 Connected in InsightConfig.ready. Writes that bypass model signals call
 insight.facts.refresh themselves (docs/insight.md#facts).
 """
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_delete, post_save
 
 from casework.models import Case, Connection, Contact
 from insight import facts
@@ -29,14 +32,6 @@ def _case(sender, instance: Case, raw=False, created=False, **kwargs) -> None:
     if raw:
         return
     facts.refresh([instance.pk])
-
-
-def _case_going(sender, instance: Case, **kwargs) -> None:
-    facts.deleting(instance.pk)
-
-
-def _case_gone(sender, instance: Case, **kwargs) -> None:
-    facts.deleted(instance.pk)
 
 
 def _cases_of(field: str):
@@ -68,7 +63,5 @@ def connect() -> None:
             _case_of_row, sender=model, dispatch_uid=f"insight_facts_del_{model.__name__}"
         )
     post_save.connect(_case, sender=Case, dispatch_uid="insight_facts_case")
-    pre_delete.connect(_case_going, sender=Case, dispatch_uid="insight_facts_case_going")
-    post_delete.connect(_case_gone, sender=Case, dispatch_uid="insight_facts_case_gone")
     post_save.connect(_referral, sender=Referral, dispatch_uid="insight_facts_referral")
     post_save.connect(_person, sender=Person, dispatch_uid="insight_facts_person")

@@ -82,10 +82,19 @@ def shift_days(day: str, days: int) -> str:
     return f"date({day}, '{int(days):+d} days')"
 
 
-def sql_of(queryset: QuerySet) -> tuple[str, tuple]:
-    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-    return sql, tuple(params)
+def sql_of(queryset: QuerySet) -> tuple[str, list]:
+    """The ORM's SQL for `queryset` (its ordering dropped) and its parameters, to nest in
+    a larger statement."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    return sql, list(params)
 
 
 def quote(model) -> str:
+    """A model's table name, quoted for SQL."""
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

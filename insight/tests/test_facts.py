@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from casework.models import Case
@@ -93,6 +94,8 @@ def test_the_person_and_the_referral_are_followed(case):
     person.ethnic_category = "A"
     person.long_term_conditions = 2
     person.save()
+    fact = _fact(case)  # the person's own save rewrites their cases
+    assert (fact.sex, fact.ethnicity, fact.long_term_conditions) == ("female", "A", 2)
     referral = case.referral
     referral.reasons = ["grief"]
     referral.save()
@@ -117,7 +120,10 @@ def test_deleting_a_case_takes_its_facts_and_writes_none_for_it(case):
     _respond(case, 7, 60)
     ContactFactory(case=case)
     pk = case.pk
-    Response.objects.filter(case=case).delete()  # responses protect nothing, but go first
+    # insight.signals relies on this: a case with responses (so with facts) cannot go.
+    with pytest.raises(ProtectedError):
+        Case.objects.filter(pk=pk).delete()
+    Response.objects.filter(case=case).delete()
     Case.objects.filter(pk=pk).delete()
     assert not PairFact.objects.filter(case_id=pk).exists()
     assert not FactReason.objects.filter(case_id=pk).exists()
