@@ -18,6 +18,7 @@ every id is md5 of a row number, so rows can point at each other without lookups
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
@@ -377,6 +378,20 @@ def _measure(repeat: int) -> list[dict]:
     team_filters = dashboards.Filters(Scope(area_id=area, team_id=team))
     median, best, _ = _timed(lambda: dashboards.dashboard(team_filters), repeat)
     row("dashboard page, one team (a supervisor's scope)", median, best)
+    # A commissioner's usual question: the last twelve months, from a day mid-month (the
+    # summaries read whole months; the days at the two ends come from the records).
+    latest = Referral.objects.order_by("-received_at").values_list("received_at", flat=True)
+    end = timezone.localdate(latest.first()) if latest.exists() else today
+    end = end.replace(day=min(end.day, 14))
+    start = end.replace(year=end.year - 1) + dt.timedelta(days=1)
+    year = evaluation.Selection(date_from=start, date_to=end)
+    median, best, _ = _timed(lambda: evaluation.evaluate(year, today=today), repeat)
+    row(f"evaluate, twelve months ({start} to {end})", median, best)
+    year_filters = dashboards.Filters(Scope(), start=start, end=end)
+    median, best, _ = _timed(lambda: dashboards.dashboard(year_filters), repeat)
+    row(f"dashboard page, twelve months ({start} to {end})", median, best)
+    median, best, _ = _timed(lambda: gaps.gaps(year_filters, gaps.DEFAULT_TRAVEL_KM), repeat)
+    row(f"gaps page, twelve months ({start} to {end})", median, best)
     sql_measures = evaluation.measure_results(region)
     sql_use = evaluation.healthcare_use(region, today=today)
     runs = max(1, repeat // 2)
@@ -412,23 +427,30 @@ def child(scale: float, repeat: int) -> list[dict]:
         _setup_world()
         rows += _generate(n)
         rows.append({"step": "generate (all)", "seconds": _s(started)})
-    from insight import facts
+    from insight import summaries
     from insight.models import PairFact
 
     if not PairFact.objects.exists():
-        # The generator writes with SQL, past the models' signals: build the evaluation's
-        # facts once, as `manage.py refresh_insight_facts` does (timed: the cost of a
-        # full rebuild at this size).
-        started = time.perf_counter()
-        facts.refresh()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE insight_pairfact")
-            cursor.execute("VACUUM ANALYZE insight_factreason")
-        rows.append({"step": "evaluation facts: full rebuild", "seconds": _s(started)})
-        print(
-            f"[insight] step=evaluation facts: full rebuild, seconds={rows[-1]['seconds']}",
-            file=sys.stderr,
+        # The generator writes with SQL, past the models' signals: build every summary
+        # insight keeps once, as `manage.py refresh_insight_facts` does (timed: the cost of
+        # a full rebuild of each at this size). A database generated before a summary
+        # existed gets it from its migration instead.
+        for summary in summaries.SUMMARIES:
+            started = time.perf_counter()
+            summary.rebuild()
+            rows.append({"step": f"rebuild: {summary.name}", "seconds": _s(started)})
+            print(
+                f"[insight] step={rows[-1]['step']}, seconds={rows[-1]['seconds']}", file=sys.stderr
+            )
+    # Statistics and visibility maps for the summaries (index-only scans), however they were
+    # written.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename LIKE 'insight\\_%%'"
         )
+        for (table,) in cursor.fetchall():
+            cursor.execute(f'VACUUM ANALYZE "{table}"')
     counts = {}
     with connection.cursor() as cursor:
         for table in (

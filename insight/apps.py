@@ -6,6 +6,7 @@ class InsightConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from insight import signals
+        from insight import signals, signals_dashboard, signals_gaps, signals_healthcare
 
-        signals.connect()
+        for module in (signals, signals_dashboard, signals_healthcare, signals_gaps):
+            module.connect()

@@ -22,6 +22,7 @@ from django.db.models import (
     FloatField,
     Func,
     Q,
+    QuerySet,
     Sum,
     Value,
 )
@@ -29,14 +30,17 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from accounts.models import Team, User
 from casework.models import Case, Connection, Contact
 from directory.models import Attribute
 from directory.taxonomy import definition
+from insight import dashboard_counts as counts
 from insight import population
 from insight.access import Scope, teams_in
 from insight.equity_change import imd_decile_of
-from insight.models import PopulationCount
-from insight.sql import fetch, postgres, sql_of
+from insight.models import ContactDay, ContactMonth, DashboardCount, PopulationCount
+from insight.months import next_month, whole_months
+from insight.sql import fetch, postgres, quote, sorting_in_memory, sql_of
 from insight.suppression import SUPPRESSED, is_small, suppress
 from people.models import Person
 from places.models import Postcode
@@ -167,7 +171,7 @@ def _labelled(rows: dict[str, int], choices) -> list[list[Any]]:
     return [[label, rows.get(value, 0)] for value, label in choices]
 
 
-def referrals_by_source(f: Filters) -> Table:
+def referrals_by_source_live(f: Filters) -> Table:
     counts = dict(
         Referral.objects.filter(f.q(), f.period("received_at"))
         .values_list("source")
@@ -194,7 +198,7 @@ def gives_reason(code: str, field_name: str = "reasons") -> Q:
     return Q(**{f"{field_name}__icontains": f'"{code}"'})
 
 
-def referrals_by_reason(f: Filters) -> Table:
+def referrals_by_reason_live(f: Filters) -> Table:
     # Reasons are a JSON list: one conditional count per coded reason, in one pass.
     counts = Referral.objects.filter(f.q(), f.period("received_at")).aggregate(
         **{r.value: Count("pk", filter=gives_reason(r.value)) for r in Reason}
@@ -209,7 +213,7 @@ def referrals_by_reason(f: Filters) -> Table:
     )
 
 
-def referrals_by_team(f: Filters) -> Table:
+def referrals_by_team_live(f: Filters) -> Table:
     rows = (
         Referral.objects.filter(f.q(), f.period("received_at"))
         .values_list("team__name")
@@ -225,7 +229,7 @@ def referrals_by_team(f: Filters) -> Table:
     )
 
 
-def referrals_by_month(f: Filters) -> Table:
+def referrals_by_month_live(f: Filters) -> Table:
     rows = (
         Referral.objects.filter(f.q(), f.period("received_at"))
         .annotate(month=TruncMonth("received_at"))
@@ -283,12 +287,14 @@ def first_contact_times(f: Filters) -> Table:
                 team_key=F("team_id"), wait=EpochSeconds(F("first_contact_at") - F("received_at"))
             )
         )
-        for overall, team_id, n, centiles in fetch(
-            f"""SELECT GROUPING(w.team_key), w.team_key, COUNT(*),
+        with sorting_in_memory():
+            found = fetch(
+                f"""SELECT GROUPING(w.team_key), w.team_key, COUNT(*),
                 percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY w.wait)
             FROM ({waits_sql}) w GROUP BY GROUPING SETS ((), (w.team_key))""",  # noqa: S608
-            params,
-        ):
+                params,
+            )
+        for overall, team_id, n, centiles in found:
             groups["all" if overall else team_id] = (n, *(centiles or (None, None)))
     else:
         wait = ExpressionWrapper(
@@ -327,7 +333,7 @@ def first_contact_times(f: Filters) -> Table:
     )
 
 
-def caseload_per_worker(f: Filters) -> Table:
+def caseload_per_worker_live(f: Filters) -> Table:
     rows = (
         Case.objects.filter(f.q(), status=Case.Status.OPEN)
         .values_list("link_worker__first_name", "link_worker__last_name", "link_worker__username")
@@ -344,7 +350,7 @@ def caseload_per_worker(f: Filters) -> Table:
     )
 
 
-def contacts_per_person(f: Filters) -> Table:
+def contacts_per_person_live(f: Filters) -> Table:
     # Two steps, no COUNT(DISTINCT): contacts are summed per team and person (one hashed
     # pass over the contacts), then those rows are counted and summed per team.
     per_person_sql, params = sql_of(
@@ -357,6 +363,11 @@ def contacts_per_person(f: Filters) -> Table:
         GROUP BY p.team_name ORDER BY p.team_name""",  # noqa: S608
         params,
     )
+    return _contacts_table(rows)
+
+
+def _contacts_table(rows: list[tuple]) -> Table:
+    """The contacts table from (team name, people, contacts, minutes) rows."""
     out = []
     for team, *sums in rows:
         people, contacts, minutes = (int(v) for v in sums)
@@ -431,7 +442,7 @@ def connections_by_category(f: Filters) -> Table:
     )
 
 
-def discharge_reasons(f: Filters) -> Table:
+def discharge_reasons_live(f: Filters) -> Table:
     counts = dict(
         Case.objects.filter(f.q(), f.period("discharged_at"), status=Case.Status.DISCHARGED)
         .values_list("discharge_reason")
@@ -500,7 +511,9 @@ def people_referred(f: Filters, *, today: dt.date | None = None) -> PeopleReferr
     )
     sums = ["n", *(f"b{i}" for i in range(len(bands)))]
     people: PeopleReferred = {}
-    for sex, decile, everyone, *by_band in by_decile(grouped_sql, params, ["sex"], sums):
+    with sorting_in_memory():
+        found = by_decile(grouped_sql, params, ["sex"], sums)
+    for sex, decile, everyone, *by_band in found:
         # Not known: no birth date (or one in the future), in no band.
         labels = [label for label, _ in bands]
         counts = [*zip(labels, by_band, strict=True), ("Not known", everyone - sum(by_band))]
@@ -584,6 +597,230 @@ def reach_by_deprivation(f: Filters, *, people: PeopleReferred | None = None) ->
     )
     found = population.residents(f, PopulationCount.Kind.DEPRIVATION)
     return population.compare(table, found, known_labels=[str(d) for d in range(1, 11)])
+
+
+# --- From the summaries (insight.dashboard_counts) -------------------------------------------
+# The same tables as the `_live` functions above (which count the records, and stay as the
+# reference the tests compare with), read from counters kept as the records change.
+
+
+def _months_and_edges(
+    f: Filters,
+) -> tuple[dt.date | None, dt.date | None, list[tuple[dt.date, dt.date]]]:
+    """The period [start, end] as whole months (first <= month < stop; None: open) and the
+    partial months at its ends, as inclusive day ranges."""
+    s, e = f.start, f.end
+    first, stop = whole_months(s, e)
+    edges = []
+    s_partial = s is not None and s.day != 1
+    if s is not None and s_partial:
+        lower_end = next_month(s) - dt.timedelta(days=1)
+        edges.append((s, lower_end if e is None else min(e, lower_end)))
+    if e is not None and (e + dt.timedelta(days=1)).day != 1:
+        same_month = s is not None and s_partial and s.replace(day=1) == e.replace(day=1)
+        if not same_month:
+            edges.append((e.replace(day=1), e))
+    return first, stop, edges
+
+
+def _has_whole_months(first: dt.date | None, stop: dt.date | None) -> bool:
+    return first is None or stop is None or first < stop
+
+
+def _counted(f: Filters, kind: str):
+    """The counters of `kind` over the period: month cells for its whole months, day cells
+    for the partial months at its ends."""
+    if f.start and f.end and f.start > f.end:
+        return DashboardCount.objects.none()
+    first, stop, edges = _months_and_edges(f)
+    q = Q(pk__in=[])
+    if _has_whole_months(first, stop):
+        whole = Q(kind=kind + counts.MONTHLY)
+        if first is not None:
+            whole &= Q(day__gte=first)
+        if stop is not None:
+            whole &= Q(day__lt=stop)
+        q = whole
+    for low, high in edges:
+        q |= Q(kind=kind, day__gte=low, day__lte=high)
+    return DashboardCount.objects.filter(f.q()).filter(q)
+
+
+def _sums(f: Filters, kind: str) -> dict[str, int]:
+    rows = _counted(f, kind).values_list("key").annotate(n=Sum("n")).order_by()
+    return {key: int(n) for key, n in rows}
+
+
+def referrals_by_source(f: Filters) -> Table:
+    return Table(
+        "referrals-by-source",
+        "Referrals by source",
+        ["Source", "Referrals"],
+        _labelled(_sums(f, counts.SOURCE), Referral.Source.choices),
+        counts={1},
+    )
+
+
+def referrals_by_reason(f: Filters) -> Table:
+    return Table(
+        "referrals-by-reason",
+        "Referrals by reason",
+        ["Reason", "Referrals"],
+        _labelled(_sums(f, counts.REASON), Reason.choices),
+        counts={1},
+        note="A referral can give more than one reason.",
+    )
+
+
+def referrals_by_team(f: Filters) -> Table:
+    rows = (
+        _counted(f, counts.SOURCE)
+        .values_list("team__name")
+        .annotate(n=Sum("n"))
+        .filter(n__gt=0)
+        .order_by("team__name")
+    )
+    return Table(
+        "referrals-by-team",
+        "Referrals by team",
+        ["Team", "Referrals"],
+        [[name, int(n)] for name, n in rows],
+        counts={1},
+    )
+
+
+def referrals_by_month(f: Filters) -> Table:
+    rows = (
+        _counted(f, counts.SOURCE)
+        .annotate(month=TruncMonth("day"))
+        .values_list("month")
+        .annotate(n=Sum("n"))
+        .filter(n__gt=0)
+        .order_by("month")
+    )
+    return Table(
+        "referrals-by-month",
+        "Referrals by month",
+        ["Month", "Referrals"],
+        [[_month(month), int(n)] for month, n in rows],
+        counts={1},
+        chart="line",
+    )
+
+
+def discharge_reasons(f: Filters) -> Table:
+    return Table(
+        "discharge-reasons",
+        "Discharge reasons",
+        ["Reason", "Cases"],
+        _labelled(_sums(f, counts.DISCHARGE), Case.DischargeReason.choices),
+        counts={1},
+    )
+
+
+def caseload_per_worker(f: Filters) -> Table:
+    open_sql, params = sql_of(
+        DashboardCount.objects.filter(f.q(), kind=counts.OPEN).values("key").annotate(n=Sum("n"))
+    )
+    rows = fetch(
+        f"""SELECT u.first_name, u.last_name, u.username, SUM(c.n) AS n
+        FROM ({open_sql}) c JOIN {quote(User)} u ON c.key = CAST(u.id AS varchar(40))
+        GROUP BY u.first_name, u.last_name, u.username HAVING SUM(c.n) > 0
+        ORDER BY n DESC, u.last_name, u.username""",  # noqa: S608 (the ORM's SQL, our names)
+        params,
+    )
+    return Table(
+        "caseload",
+        "Open cases per link worker",
+        ["Link worker", "Open cases"],
+        [[f"{first} {last}".strip() or username, int(n)] for first, last, username, n in rows],
+        counts={1},
+        note="Open cases today (the period does not apply).",
+    )
+
+
+def _contact_parts(f: Filters) -> list[QuerySet]:
+    """Querysets of (area_id, team_id, people, contacts, minutes) whose sums per team are
+    the contacts table over the period [s, e]. A person is counted on their first contact
+    day inside the period: a ContactDay whose previous day is before s (or none).
+
+    Whole months inside the period come from ContactMonth (people: the rows whose previous
+    day's month is before s's month); the partial months at either end from ContactDay;
+    and, when s is not the 1st, the days in whole months whose previous day falls in s's
+    month before s (ContactDay, by its index on the previous day)."""
+    s = f.start
+    first, stop, edges = _months_and_edges(f)
+    if s is None:
+        before_s = Q(previous__isnull=True)
+        months_before = Q(previous_month=counts.NO_PREVIOUS)
+    else:
+        before_s = Q(previous__isnull=True) | Q(previous__lt=s)
+        months_before = Q(previous_month__lt=s.replace(day=1))
+    whole = ContactMonth.objects.filter(f.q())
+    if first is not None:
+        whole = whole.filter(month__gte=first)
+    if stop is not None:
+        whole = whole.filter(month__lt=stop)
+    parts = []
+    if _has_whole_months(first, stop):
+        parts.append(
+            whole.values("area_id", "team_id").annotate(
+                people=Sum("days", filter=months_before, default=0),
+                n=Sum("contacts"),
+                spent=Sum("minutes"),
+            )
+        )
+
+    def days(q: Q) -> QuerySet:
+        return ContactDay.objects.filter(f.q(), q)
+
+    for low, high in edges:
+        parts.append(
+            days(Q(day__gte=low, day__lte=high))
+            .values("area_id", "team_id")
+            .annotate(people=Count("day", filter=before_s), n=Sum("contacts"), spent=Sum("minutes"))
+        )
+    if s is not None and s.day != 1 and _has_whole_months(first, stop):
+        in_whole_months = Q(day__gte=first) & (Q() if stop is None else Q(day__lt=stop))
+        parts.append(
+            days(Q(previous__gte=s.replace(day=1), previous__lt=s) & in_whole_months)
+            .values("area_id", "team_id")
+            .annotate(people=Count("day"), n=Value(0), spent=Value(0))
+        )
+    # Counting `day` (not the id) keeps each scan within its covering index.
+    return parts
+
+
+def contacts_per_person(f: Filters) -> Table:
+    if f.start and f.end and f.start > f.end:
+        return _contacts_table([])
+    parts = []
+    params: list = []
+    for i, part in enumerate(_contact_parts(f)):
+        sql, part_params = sql_of(part)
+        parts.append(
+            f"SELECT p{i}.area_id, p{i}.team_id, p{i}.people, p{i}.n, p{i}.spent "  # noqa: S608
+            f"FROM ({sql}) p{i}"
+        )
+        params += part_params
+    if not parts:
+        return _contacts_table([])
+    # Summed per (area, team), then per team name. People are distinct per (area, team,
+    # person); the live count is per (team name, person), so where one name holds more
+    # than one (area, team) in the period the table is counted live instead.
+    rows = fetch(
+        f"""SELECT t.name, COUNT(*), SUM(y.people), SUM(y.n), SUM(y.spent) FROM (
+            SELECT x.area_id, x.team_id, SUM(x.people) AS people, SUM(x.n) AS n,
+                SUM(x.spent) AS spent
+            FROM ({" UNION ALL ".join(parts)}) x
+            GROUP BY x.area_id, x.team_id HAVING SUM(x.n) > 0
+        ) y JOIN {quote(Team)} t ON t.id = y.team_id
+        GROUP BY t.name ORDER BY t.name""",  # noqa: S608 (the ORM's SQL; values are parameters)
+        params,
+    )
+    if any(pairs > 1 for _, pairs, *_ in rows):
+        return contacts_per_person_live(f)
+    return _contacts_table([(name, *sums) for name, _, *sums in rows])
 
 
 TABLES = {

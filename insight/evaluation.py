@@ -31,11 +31,16 @@ from insight.access import Scope, can_view_dashboards, scope_for, teams_in
 from insight.equity_change import EQUITY_SUBGROUPS
 from insight.evaluation_sql import MeasureSums, Moments
 from insight.measures import (
+    AGE_BANDS,
+    CONTACT_BANDS,
     DIMENSIONS,
     FOLLOW_UP_DAYS,
     MEASURES,
+    NOT_KNOWN,
     SCALE,
     Measure,
+    band,
+    band_label,
 )
 from insight.models import UnitCost
 from insight.selection import Referrals, Selection, referrals_of
@@ -46,23 +51,6 @@ from referrals.reasons import reason_label
 
 HEALTHCARE_WINDOW_DAYS = 182  # six months before and after the referral
 
-AGE_BANDS: list[tuple[int, int | None, str]] = [
-    (0, 17, "0-17"),
-    (18, 24, "18-24"),
-    (25, 34, "25-34"),
-    (35, 44, "35-44"),
-    (45, 54, "45-54"),
-    (55, 64, "55-64"),
-    (65, 74, "65-74"),
-    (75, None, "75+"),
-]
-CONTACT_BANDS: list[tuple[int, int | None, str]] = [
-    (0, 2, "0-2"),
-    (3, 5, "3-5"),
-    (6, 9, "6-9"),
-    (10, None, "10+"),
-]
-NOT_KNOWN = "Not known"
 SUBGROUPS = ("age_band", "sex", "reason", "category", "contacts", *EQUITY_SUBGROUPS)
 
 
@@ -132,15 +120,6 @@ def filtered(
 # --- Pure helpers ---------------------------------------------------------------------------
 
 
-def band(value: int | None, bands: list[tuple[int, int | None, str]]) -> str:
-    if value is None:
-        return NOT_KNOWN
-    for low, high, label in bands:
-        if value >= low and (high is None or value <= high):
-            return label
-    return NOT_KNOWN
-
-
 def _r(x: float | None) -> float | None:
     return None if x is None else round(x, 2)
 
@@ -183,38 +162,40 @@ def _comparison(treated: stats.Sums, comparison: stats.Sums) -> dict[str, Any]:
     return out
 
 
-_BASELINE = 3  # the baseline's column in the adjusting regression
-
-
-def _adjusted(groups: dict[tuple[bool, int, str], Moments]) -> dict[str, Any] | None:
+def _adjusted(groups: dict[tuple[bool, str], Moments]) -> dict[str, Any] | None:
     """The treated − comparison difference adjusted for age, sex and baseline score: the
     coefficient of "attended" in a least-squares regression of the change on attended, age
-    (years), sex and baseline, from the pairs' sums by (attended, age, sex label); pairs
-    whose age is not known are left out. None when either arm has fewer than SMALL pairs or
-    the regression cannot be fitted."""
+    (years), sex and baseline, from the pairs' moments by (attended, sex label) over the
+    pairs whose age is known. None when either arm has fewer than SMALL pairs or the
+    regression cannot be fitted."""
     known = {key: m for key, m in groups.items() if m.n}
-    arms = [
-        sum(m.n for (treated, _, _), m in known.items() if treated is arm) for arm in (True, False)
-    ]
+    arms = [sum(m.n for (t, _), m in known.items() if t is arm) for arm in (True, False)]
     if any(is_small(n) for n in arms):
         return None
-    sexes = sorted({sex for _, _, sex in known})[1:]  # the first is the reference
+    sexes = sorted({sex for _, sex in known})[1:]  # the first is the reference
+    # Columns: 1, attended, one per sex (constant within a group), then age and baseline
+    # (varying within it: their sums and products come from the moments).
     p = 4 + len(sexes)
+    age, baseline = p - 2, p - 1
     xtx = [[0] * p for _ in range(p)]
     xty = [0] * p
     yty = n = 0
-    for (treated, age, sex), m in known.items():
-        # Columns: 1, attended, age, baseline (varies within the group), one per sex.
-        c = [1, int(treated), age, 0] + [int(sex == s) for s in sexes]
+    for (treated, sex), m in known.items():
+        c = [1, int(treated)] + [int(sex == s) for s in sexes]
+        sums = {age: m.sa, baseline: m.sb}
+        products = {(age, age): m.saa, (baseline, baseline): m.sbb, (age, baseline): m.sab}
         for i in range(p):
-            for j in range(p):
-                if i == _BASELINE and j == _BASELINE:
-                    xtx[i][j] += m.sbb
-                elif _BASELINE in (i, j):
-                    xtx[i][j] += c[j if i == _BASELINE else i] * m.sb
+            for j in range(i, p):
+                if i < age and j < age:
+                    value = m.n * c[i] * c[j]
+                elif i < age:
+                    value = c[i] * sums[j]
                 else:
-                    xtx[i][j] += m.n * c[i] * c[j]
-            xty[i] += m.syb if i == _BASELINE else c[i] * m.sy
+                    value = products[(i, j)]
+                xtx[i][j] += value
+                if i != j:
+                    xtx[j][i] += value
+            xty[i] += c[i] * m.sy if i < age else (m.say if i == age else m.syb)
         yty += m.syy
         n += m.n
     try:
@@ -254,19 +235,19 @@ def _measure_result(i: int, measure: Measure, sums: MeasureSums) -> dict[str, An
     }
     overall = Moments()
     arms = {True: empty, False: empty}
-    adjusting: dict[tuple[bool, int, str], Moments] = defaultdict(Moments)
-    for (j, treated, age, sex), moments in sums.main.items():
+    adjusting: dict[tuple[bool, str], Moments] = defaultdict(Moments)
+    for (j, treated, age_band, sex), moments in sums.main.items():
         if j != i:
             continue
         overall += moments
         if not moments.n:
             continue
         changes = moments.changes()
-        groups["age_band"][band(age, AGE_BANDS)] += changes
+        groups["age_band"][band_label(age_band, AGE_BANDS)] += changes
         groups["sex"][_sex_label(sex)] += changes
         arms[treated] += changes
-        if age is not None:
-            adjusting[(treated, age, _sex_label(sex))] += moments
+        if age_band is not None:  # the age is known
+            adjusting[(treated, _sex_label(sex))] += moments
     if not overall.baselines:
         return None
     for (j, code), changes in sums.reason.items():
@@ -336,9 +317,7 @@ def healthcare_use(
     queries."""
     window = dt.timedelta(days=HEALTHCARE_WINDOW_DAYS)
     latest = timezone.make_aware(dt.datetime.combine(today - window, dt.time.max))
-    sums = source.healthcare_sums(
-        referrals_of(referrals), latest=latest, window_days=HEALTHCARE_WINDOW_DAYS
-    )
+    sums = source.healthcare_sums(referrals, latest=latest, window_days=HEALTHCARE_WINDOW_DAYS)
     kinds = [kind for kind, _ in HealthcareUse.Kind.choices]
     people = sums.people
     costs = _unit_costs()

@@ -19,7 +19,15 @@ from django.utils import timezone
 from casework.models import Case, Connection
 from directory.models import Attribute, TaxonomyTerm
 from insight.evaluation_sql import HealthcareSums, MeasureSums, Moments
-from insight.measures import DIMENSIONS, FOLLOW_UP_DAYS, MEASURES, SCALE, pair_change
+from insight.measures import (
+    AGE_BANDS,
+    DIMENSIONS,
+    FOLLOW_UP_DAYS,
+    MEASURES,
+    SCALE,
+    band_index,
+    pair_change,
+)
 from insight.selection import Referrals, referrals_of
 from insight.stats import Sums
 from outcomes.models import HealthcareUse, Response
@@ -115,12 +123,13 @@ def measure_sums(referrals: Referrals) -> MeasureSums:
             if pair is None:
                 continue
             fact = facts[case_id]
-            group = (i, bool(fact["treated"]), fact["age"], fact["sex"] or "")
+            age = fact["age"]
+            group = (i, bool(fact["treated"]), band_index(age, AGE_BANDS), fact["sex"] or "")
             if not isinstance(pair, tuple):  # a baseline lost to follow-up
-                main[group].append((None, None))
+                main[group].append((None, None, age))
                 continue
             baseline, change = pair[0], pair[1] - pair[0]
-            main[group].append((baseline, change))
+            main[group].append((baseline, change, age))
             for code in set(fact["reasons"] or []):  # a pair counts once per reason
                 groups["reason"][(i, code)].append(change)
             for category in fact["categories"]:
@@ -130,15 +139,20 @@ def measure_sums(referrals: Referrals) -> MeasureSums:
                 groups[name][(i, fact[f"dim_{d}"])].append(change)
     out = MeasureSums(dims={name: {} for name in names})
     for group, pairs in main.items():
-        paired = [(b, y) for b, y in pairs if y is not None]
+        paired = [(b, y, a) for b, y, a in pairs if y is not None]
+        aged = [(b, y, a) for b, y, a in paired if a is not None]
         out.main[group] = Moments(
             baselines=len(pairs),
             n=len(paired),
-            sy=sum(y for _, y in paired),
-            syy=sum(y * y for _, y in paired),
-            sb=sum(b for b, _ in paired),
-            sbb=sum(b * b for b, _ in paired),
-            syb=sum(y * b for b, y in paired),
+            sy=sum(y for _, y, _ in paired),
+            syy=sum(y * y for _, y, _ in paired),
+            sb=sum(b for b, _, _ in paired),
+            sbb=sum(b * b for b, _, _ in paired),
+            syb=sum(y * b for b, y, _ in paired),
+            sa=sum(a for _, _, a in aged),
+            saa=sum(a * a for _, _, a in aged),
+            sab=sum(a * b for b, _, a in aged),
+            say=sum(a * y for _, y, a in aged),
         )
     for section, by_key in groups.items():
         builtin = section in ("reason", "category", "contacts")
@@ -149,8 +163,9 @@ def measure_sums(referrals: Referrals) -> MeasureSums:
 
 
 def healthcare_sums(
-    referrals: QuerySet[Referral], *, latest: dt.datetime, window_days: int
+    referrals: Referrals, *, latest: dt.datetime, window_days: int
 ) -> HealthcareSums:
+    referrals = referrals_of(referrals)
     window = dt.timedelta(days=window_days)
     with_use = HealthcareUse.objects.filter(person_id=OuterRef("person_id"))
     eligible = list(

@@ -16,33 +16,30 @@ key); insight.evaluation maps them to labels.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from casework.models import Connection
-from directory.models import Attribute, TaxonomyTerm
+from insight import healthcare_facts, pair_rollup
+from insight.healthcare_facts import HealthcareSums
 from insight.measures import DIMENSIONS, MEASURES, SCALE
-from insight.models import FactReason, PairFact
-from insight.selection import Referrals, Selection
-from insight.sql import postgres, quote, shift_days, sql_of
+from insight.models import PairFact, PairMonth
+from insight.months import whole_months
+from insight.selection import Referrals, Selection, referrals_of
+from insight.sql import quote, shift_days, sorting_in_memory, sql_of
 from insight.stats import Sums
 from outcomes.models import HealthcareUse
-from referrals.models import Referral
-
-SORT_MEMORY = "256MB"
 
 
 @dataclass
 class Moments:
     """Sums over one group's baselines and pairs (values in units of 1/SCALE): baselines,
-    pairs, and over the pairs Σy, Σy², Σb, Σb², Σyb (y the change, b the baseline)."""
+    pairs, and over the pairs Σy, Σy², Σb, Σb², Σyb (y the change, b the baseline) and, for
+    the regression adjusting for age, Σa, Σa², Σab, Σay (a the age in years, where known)."""
 
     baselines: int = 0
     n: int = 0
@@ -51,9 +48,13 @@ class Moments:
     sb: int = 0
     sbb: int = 0
     syb: int = 0
+    sa: int = 0
+    saa: int = 0
+    sab: int = 0
+    say: int = 0
 
     def __iadd__(self, other: Moments) -> Moments:
-        for name in ("baselines", "n", "sy", "syy", "sb", "sbb", "syb"):
+        for name in pair_rollup.MOMENTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
@@ -64,9 +65,9 @@ class Moments:
 @dataclass
 class MeasureSums:
     """Everything the evaluation needs about the pairs, by measure (index into MEASURES):
-    `main[(i, treated, age, sex)]`, `reason[(i, code)]`, `category[(i, name)]`,
-    `contacts[(i, number of contacts in the case)]` and, per extra dimension,
-    `dims[name][(i, key)]`."""
+    `main[(i, treated, age band (insight.measures.band_index), sex)]`, `reason[(i, code)]`,
+    `category[(i, name)]`, `contacts[(i, number of contacts in the case)]` and, per extra
+    dimension, `dims[name][(i, key)]`."""
 
     main: dict[tuple[int, bool, int | None, str], Moments] = field(default_factory=dict)
     reason: dict[tuple[int, str], Sums] = field(default_factory=dict)
@@ -75,179 +76,104 @@ class MeasureSums:
     dims: dict[str, dict[tuple[int, Any], Sums]] = field(default_factory=dict)
 
 
-@dataclass
-class HealthcareSums:
-    """Per eligible referral, before_k and after_k for each kind k; here their sums over the
-    referrals, and Σ d_k·d_l of the changes d = after − before (for totals and costs)."""
-
-    people: int = 0
-    before: dict[str, int] = field(default_factory=dict)
-    after: dict[str, int] = field(default_factory=dict)
-    cross: dict[tuple[str, str], int] = field(default_factory=dict)
-
-
 # --- The pairs -------------------------------------------------------------------------------
 
 
-# Each grouping of the pairs, as the GROUPING() bitmask PostgreSQL gives it over the
-# columns GROUPED (1 = not in the grouping): main groups by attended, age and sex.
-GROUPED = ("attended", "contacts", *DIMENSIONS)
-MOMENTS = (
-    "COUNT(*), COUNT(p.change), SUM(p.change), SUM(p.change * p.change), "
-    "SUM(CASE WHEN p.change IS NOT NULL THEN p.baseline END), "
-    "SUM(CASE WHEN p.change IS NOT NULL THEN p.baseline * p.baseline END), "
-    "SUM(p.change * p.baseline)"
-)
+COLUMNS = ("section", "measure", *pair_rollup.KEYS)
 
 
-def _groupings() -> dict[int, tuple[str, tuple[str, ...]]]:
-    """bitmask -> (section, the columns grouped besides the measure)."""
-    out = {}
-    for section, columns in (
-        ("main", ("attended", "age", "sex")),
-        ("contacts", ("contacts",)),
-        *((name, (name,)) for name in DIMENSIONS),
-    ):
-        present = columns[0]
-        mask = sum(1 << (len(GROUPED) - 1 - i) for i, c in enumerate(GROUPED) if c != present)
-        out[mask] = (section, columns)
-    return out
-
-
-def _facts_of(referrals) -> tuple[str, list] | None:
-    """The SQL of the facts of `referrals` (a Selection: by the facts' own columns; a
-    queryset of referrals: joined through it)."""
+def _selected_facts(referrals: Referrals) -> QuerySet[PairFact]:
+    """The facts of `referrals`: a Selection's by their own columns; a queryset's through a
+    join with it."""
     if isinstance(referrals, Selection):
-        facts = referrals.facts()
-    else:
-        facts = PairFact.objects.filter(referral__in=referrals.order_by().values("pk"))
-    columns = ["case_id", "measure", "baseline", "change", "attended", "age", "sex", "contacts"]
+        return referrals.facts()
+    return PairFact.objects.filter(referral__in=referrals.order_by().values("pk"))
+
+
+def _compiled(queryset: QuerySet) -> tuple[str, list] | None:
     try:
-        return sql_of(facts.order_by().values(*columns, *DIMENSIONS))
+        return sql_of(queryset)
     except EmptyResultSet:  # a selection of nothing
         return None
 
 
-def _grouped_sql(pf: str) -> str:
-    """One row per group of every grouping: g (the bitmask), the measure, the grouped
-    columns (NULL where not grouped) and MOMENTS. PostgreSQL: GROUPING SETS, one pass over
-    the facts; SQLite (which has no GROUPING SETS): the same rows by UNION ALL."""
-    keys = ", ".join(f"p.{c}" for c in ("attended", "age", "sex", "contacts", *DIMENSIONS))
-    groupings = _groupings()
-    if postgres():
-        sets = ", ".join(
-            "(" + ", ".join(["p.measure", *(f"p.{c}" for c in cols)]) + ")"
-            for _, cols in groupings.values()
+def _sums_sql(referrals: Referrals) -> tuple[str, list] | None:
+    """One statement giving the sums of `referrals`' pairs by section and group: rows
+    (*COLUMNS, *pair_rollup.MOMENTS). A Selection adds up the months it covers whole from
+    insight.pair_rollup and groups only the facts of the days at its two ends; a queryset
+    of referrals groups all its facts. None: nothing selected."""
+    facts = _selected_facts(referrals)
+    months = PairMonth.objects.none()
+    if isinstance(referrals, Selection) and not referrals.empty:
+        first, end = whole_months(referrals.date_from, referrals.date_to)
+        if first is None or end is None or first < end:
+            place = referrals.place()
+            months = PairMonth.objects.filter(**place)
+            edges = Q(pk__in=[])  # each end as one range, so the planner sizes it well
+            if first is not None:
+                months = months.filter(month__gte=first)
+                edges |= Q(received_on__gte=referrals.date_from, received_on__lt=first)
+            if end is not None:
+                months = months.filter(month__lt=end)
+                edges |= Q(received_on__gte=end, received_on__lte=referrals.date_to)
+            facts = PairFact.objects.filter(edges, **place)
+    branches, params = [], []
+    by_group = months.values(*COLUMNS).annotate(
+        **{f"t_{m}": Sum(m) for m in pair_rollup.MOMENTS}
+    )  # added up per group before the union: a few hundred rows, not every month's
+    if compiled := _compiled(by_group):
+        named = ", ".join(
+            [*(f"m.{c}" for c in COLUMNS), *(f"m.t_{c} AS {c}" for c in pair_rollup.MOMENTS)]
         )
-        grouped = ", ".join(f"p.{c}" for c in GROUPED)
-        return (
-            f"SELECT GROUPING({grouped}), p.measure, {keys}, {MOMENTS} "  # noqa: S608
-            f"FROM ({pf}) p GROUP BY GROUPING SETS ({sets})"
-        )
-    branches = []
-    for mask, (_, cols) in groupings.items():
-        cells = ", ".join(
-            f"p.{c}" if c in cols else "NULL"
-            for c in ("attended", "age", "sex", "contacts", *DIMENSIONS)
-        )
-        group_by = ", ".join(["p.measure", *(f"p.{c}" for c in cols)])
-        branches.append(
-            f"SELECT {mask}, p.measure, {cells}, {MOMENTS} "  # noqa: S608
-            f"FROM ({pf}) p GROUP BY {group_by}"
-        )
-    return " UNION ALL ".join(branches)
-
-
-def _categories_sql(pf: str) -> str:
-    """Changes by the top-level category of the services each case attended (read live
-    from the connections and the taxonomy, so directory changes show at once)."""
-    term, attribute, conn = quote(TaxonomyTerm), quote(Attribute), quote(Connection)
-    return f"""
-WITH RECURSIVE
-climb (term_id, at_id, depth) AS (
-    SELECT t.id, t.id, 0 FROM {term} t
-    UNION ALL
-    SELECT c.term_id, up.id, c.depth + 1
-    FROM climb c JOIN {term} t ON t.id = c.at_id JOIN {term} up ON up.id = t.parent_id
-    WHERE c.depth < 64
-),
-tops AS (
-    SELECT c.term_id, t.name FROM climb c JOIN {term} t ON t.id = c.at_id
-    LEFT JOIN {term} up ON up.id = t.parent_id
-    WHERE up.id IS NULL AND t.name <> ''
-),
-service_tops AS (
-    SELECT DISTINCT a.link_id AS service_id, tops.name AS category
-    FROM {attribute} a JOIN tops ON tops.term_id = a.taxonomy_term_id
-    WHERE a.link_entity = 'service'
-),
-pair_categories AS (
-    SELECT DISTINCT p.case_id, p.measure, p.change, st.category
-    FROM ({pf}) p
-    JOIN {conn} cn ON cn.case_id = p.case_id AND cn.first_attended_on IS NOT NULL
-    JOIN service_tops st ON st.service_id = cn.service_id
-    WHERE p.change IS NOT NULL
-)
-SELECT measure, category, COUNT(*), SUM(change), SUM(change * change)
-FROM pair_categories GROUP BY measure, category
-"""  # noqa: S608 (table names and the ORM's own SQL; values are parameters)
+        branches.append(f"SELECT {named} FROM ({compiled[0]}) m")  # noqa: S608
+        params += compiled[1]
+    if compiled := _compiled(facts.values(*pair_rollup.FACT_COLUMNS)):
+        # A Selection groups only the facts of its ends; a queryset may hold every fact.
+        cells = pair_rollup.cells_sql(compiled[0], few=isinstance(referrals, Selection))
+        branches.append(f"SELECT * FROM ({cells}) c")  # noqa: S608
+        params += compiled[1]
+    if not branches:
+        return None
+    keys = ", ".join(f"u.{c}" for c in COLUMNS)
+    sums = ", ".join(f"SUM(u.{c})" for c in pair_rollup.MOMENTS)
+    union = " UNION ALL ".join(branches)
+    return f"SELECT {keys}, {sums} FROM ({union}) u GROUP BY {keys}", params  # noqa: S608
 
 
 def measure_sums(referrals: Referrals) -> MeasureSums:
-    """Add up the pairs of `referrals` (insight.facts keeps them) by subgroup: 3 queries
-    (the groupings in one pass, by reason, by category). Keys use the measure's index in
-    insight.measures.MEASURES."""
+    """Add up the pairs of `referrals` by subgroup, in one query (for a Selection: the
+    months it covers whole from insight.pair_rollup, the facts of the days at its ends).
+    Keys use the measure's index in insight.measures.MEASURES."""
     index = {m.key: i for i, m in enumerate(MEASURES)}
     dims = list(DIMENSIONS)
     out = MeasureSums(dims={name: {} for name in dims})
-    compiled = _facts_of(referrals)
+    compiled = _sums_sql(referrals)
     if compiled is None:
         return out
-    pf, params = compiled
-    reasons = (
-        f"SELECT p.measure, fr.code, COUNT(*), SUM(p.change), SUM(p.change * p.change) "  # noqa: S608
-        f"FROM ({pf}) p JOIN {quote(FactReason)} fr ON fr.case_id = p.case_id "
-        "WHERE p.change IS NOT NULL GROUP BY p.measure, fr.code"
-    )
-    groupings = _groupings()
-    with _sorting_in_memory(), connection.cursor() as cursor:
-        cursor.execute(_grouped_sql(pf), params * (1 if postgres() else len(groupings)))
+    with sorting_in_memory(), connection.cursor() as cursor:
+        cursor.execute(*compiled)
         grouped = cursor.fetchall()
-        cursor.execute(reasons, params)
-        by_reason = cursor.fetchall()
-        cursor.execute(_categories_sql(pf), params)
-        by_category = cursor.fetchall()
-    for mask, key, attended, age, sex, contacts, *rest in grouped:
-        values, counts = rest[: len(dims)], [int(v or 0) for v in rest[len(dims) :]]
+    width = len(pair_rollup.KEYS)
+    for section, key, *rest in grouped:
+        keys = dict(zip(pair_rollup.KEYS, rest[:width], strict=True))
+        counts = [int(v or 0) for v in rest[width:]]
         i = index.get(key)
-        section = groupings[mask][0]
         if i is None:  # a measure no longer compared (facts not yet rebuilt)
             continue
         if section == "main":
-            out.main[(i, bool(attended), age, sex or "")] = Moments(*counts)
+            group = (i, bool(keys["attended"]), keys["age_band"], keys["sex"] or "")
+            out.main[group] = Moments(*counts)
         elif not counts[1]:
             continue  # only baselines lost to follow-up in this group
         elif section == "contacts":
-            out.contacts[(i, int(contacts))] = _sums(counts)
+            out.contacts[(i, int(keys["contacts"]))] = _sums(counts)
+        elif section == "reason":
+            out.reason[(i, keys["code"])] = _sums(counts)
+        elif section == "category":
+            out.category[(i, keys["category"])] = _sums(counts)
         else:
-            out.dims[section][(i, values[dims.index(section)])] = _sums(counts)
-    for target, rows in ((out.reason, by_reason), (out.category, by_category)):
-        for key, code, n, sy, syy in rows:
-            if key in index:
-                target[(index[key], code)] = Sums(int(n), int(sy or 0), int(syy or 0), SCALE)
+            out.dims[section][(i, keys[section])] = _sums(counts)
     return out
-
-
-@contextmanager
-def _sorting_in_memory() -> Iterator[None]:
-    """PostgreSQL's work_mem for these statements' transaction only: grouping a region's
-    pairs spills to disk at the default 4 MB."""
-    if not postgres():
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
-        yield
 
 
 def _sums(counts: list[int]) -> Sums:
@@ -259,11 +185,19 @@ def _sums(counts: list[int]) -> Sums:
 
 
 def healthcare_sums(
-    referrals: QuerySet[Referral], *, latest: dt.datetime, window_days: int
+    referrals: Referrals, *, latest: dt.datetime, window_days: int
 ) -> HealthcareSums:
     """Sums over the referrals that have a case, were received by `latest` and whose person
     has any healthcare use recorded, of each kind's count in the `window_days` before the
-    day of referral and in those from it. One statement."""
+    day of referral and in those from it. One statement: for a Selection, over the kept
+    insight.healthcare_facts (no join); otherwise counted from the events."""
+    if isinstance(referrals, Selection):
+        kept = healthcare_facts.healthcare_sums_from_facts(
+            referrals, latest=latest, window_days=window_days
+        )
+        if kept is not None:
+            return kept
+    referrals = referrals_of(referrals)
     with_use = HealthcareUse.objects.filter(person_id=OuterRef("person_id"))
     eligible = (
         referrals.filter(case__isnull=False, received_at__lte=latest)

@@ -22,8 +22,8 @@ else the baseline is lost to follow-up. Values are rounded to 1/SCALE.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import connection, transaction
@@ -31,8 +31,10 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from casework.models import Case, Connection, Contact
+from directory.models import Attribute, TaxonomyTerm
+from insight import batching, pair_rollup
 from insight.measures import DIMENSIONS, FOLLOW_UP_DAYS, INSTRUMENTS, MEASURES, SCALE
-from insight.models import FactReason, PairFact
+from insight.models import FactCategory, FactReason, PairFact
 from insight.sql import AgeOn, at_least_days_apart, quote, reasons_join, sql_of, value_sql
 from outcomes.models import Response
 
@@ -131,17 +133,63 @@ def _insert_reasons_sql(cases: QuerySet[Case]) -> tuple[str, list]:
     return sql, params
 
 
+def _insert_categories_sql(cases: QuerySet[Case]) -> tuple[str, list]:
+    """The top-level categories of the services each of `cases` with pairs attended: the
+    taxonomy climbed from each service's terms to the term with no stored parent (at most
+    64 steps, so a cycle ends)."""
+    with_pairs = PairFact.objects.filter(case=OuterRef("pk"))
+    rows_sql, params = sql_of(cases.filter(Exists(with_pairs)).order_by().values("pk"))
+    term, attribute, conn = quote(TaxonomyTerm), quote(Attribute), quote(Connection)
+    sql = f"""
+WITH RECURSIVE
+climb (term_id, at_id, depth) AS (
+    SELECT t.id, t.id, 0 FROM {term} t
+    UNION ALL
+    SELECT c.term_id, up.id, c.depth + 1
+    FROM climb c JOIN {term} t ON t.id = c.at_id JOIN {term} up ON up.id = t.parent_id
+    WHERE c.depth < 64
+),
+tops AS (
+    SELECT c.term_id, t.name FROM climb c JOIN {term} t ON t.id = c.at_id
+    LEFT JOIN {term} up ON up.id = t.parent_id
+    WHERE up.id IS NULL AND t.name <> ''
+),
+service_tops AS (
+    SELECT DISTINCT a.link_id AS service_id, tops.name AS category
+    FROM {attribute} a JOIN tops ON tops.term_id = a.taxonomy_term_id
+    WHERE a.link_entity = 'service'
+)
+INSERT INTO {quote(FactCategory)} (case_id, category)
+SELECT DISTINCT cn.case_id, st.category
+FROM {conn} cn JOIN service_tops st ON st.service_id = cn.service_id
+WHERE cn.first_attended_on IS NOT NULL AND cn.case_id IN ({rows_sql})
+"""  # noqa: S608 (table names and the ORM's own SQL; values are parameters)
+    return sql, params
+
+
 def _write(cases: QuerySet[Case] | None) -> None:
-    """Delete and rewrite the facts of `cases` (None: every case)."""
-    pairs, reasons = PairFact.objects.all(), FactReason.objects.all()
+    """Delete and rewrite the facts of `cases` (None: every case), and the monthly sums of
+    the months they fell in before and fall in now (insight.pair_rollup)."""
+    kept = [PairFact.objects.all(), FactReason.objects.all(), FactCategory.objects.all()]
+    months = set()
     if cases is not None:
-        pairs, reasons = pairs.filter(case__in=cases), reasons.filter(case__in=cases)
-    pairs.delete()
-    reasons.delete()
+        kept = [rows.filter(case__in=cases) for rows in kept]
+        months = pair_rollup.cells_of(cases)
+    for rows in kept:
+        rows.delete()
+    everyone = cases is None
     cases = Case.objects.all() if cases is None else cases
     with connection.cursor() as cursor:
-        for sql, params in (_insert_pairs_sql(cases), _insert_reasons_sql(cases)):
+        for sql, params in (
+            _insert_pairs_sql(cases),
+            _insert_reasons_sql(cases),
+            _insert_categories_sql(cases),
+        ):
             cursor.execute(sql, params)
+    if everyone:
+        pair_rollup.rebuild()
+    else:
+        pair_rollup.rewrite(months | pair_rollup.cells_of(cases))
 
 
 def refresh(cases: QuerySet[Case] | Iterable[Any] | None = None) -> None:
@@ -153,9 +201,7 @@ def refresh(cases: QuerySet[Case] | Iterable[Any] | None = None) -> None:
             _write(cases)
         return
     ids = set(cases)
-    pending = _pending.get()
-    if pending is not None:
-        pending.update(ids)
+    if batching.collect(_pending, ids):
         return
     ordered = sorted(ids, key=str)
     with transaction.atomic():
@@ -163,21 +209,33 @@ def refresh(cases: QuerySet[Case] | Iterable[Any] | None = None) -> None:
             _write(Case.objects.filter(pk__in=ordered[start : start + CHUNK]))
 
 
-@contextmanager
-def batched() -> Iterator[None]:
+def refresh_categories(cases: Iterable[Any] | None = None) -> None:
+    """Rewrite the category facts of `cases` (case ids) and the monthly sums they fall in,
+    after the directory's taxonomy or a service's categories changed (the pairs themselves
+    do not depend on the directory). None: every case, one team at a time, each team in a
+    transaction of its own. insight.tasks runs this after the directory change commits."""
+    if cases is None:
+        teams = PairFact.objects.order_by().values_list("team_id", flat=True).distinct()
+        for team in list(teams):
+            ids = PairFact.objects.filter(team_id=team).values_list("case_id", flat=True)
+            refresh_categories(set(ids))
+        return
+    ordered = sorted(set(cases), key=str)
+    with transaction.atomic():
+        months: set = set()
+        for start in range(0, len(ordered), CHUNK):
+            chunk = Case.objects.filter(pk__in=ordered[start : start + CHUNK])
+            months |= pair_rollup.cells_of(chunk)
+            FactCategory.objects.filter(case__in=chunk).delete()
+            with connection.cursor() as cursor:
+                cursor.execute(*_insert_categories_sql(chunk))
+        pair_rollup.rewrite(months)
+
+
+def batched() -> AbstractContextManager[None]:
     """Collect the cases that changes inside the block touch and refresh each once at the
     end (an import of thousands of rows refreshes each case once, not once per row)."""
-    if _pending.get() is not None:  # already batching: the outer block writes
-        yield
-        return
-    token = _pending.set(set())
-    try:
-        yield
-        ids = _pending.get() or set()
-    finally:
-        _pending.reset(token)
-    if ids:
-        refresh(ids)
+    return batching.batched(_pending, refresh)
 
 
 def differences() -> list[str]:
@@ -188,10 +246,12 @@ def differences() -> list[str]:
     fields += ["contacts", "referral_id", "area_id", "team_id", "received_on", *DIMENSIONS]
     stored = {(str(r[0]), r[1]): r for r in PairFact.objects.values_list(*fields)}
     reasons = set(FactReason.objects.values_list("case_id", "code"))
+    categories = set(FactCategory.objects.values_list("case_id", "category"))
     with transaction.atomic():  # rebuilt to compare, then rolled back
         refresh()
         fresh = {(str(r[0]), r[1]): r for r in PairFact.objects.values_list(*fields)}
         fresh_reasons = set(FactReason.objects.values_list("case_id", "code"))
+        fresh_categories = set(FactCategory.objects.values_list("case_id", "category"))
         transaction.set_rollback(True)
     out = [f"missing: case {key[0]} {key[1]}" for key in sorted(fresh.keys() - stored.keys())]
     out += [f"extra: case {key[0]} {key[1]}" for key in sorted(stored.keys() - fresh.keys())]
@@ -203,4 +263,8 @@ def differences() -> list[str]:
     out += [
         f"reason differs: case {c} {code}" for c, code in sorted(reasons ^ fresh_reasons, key=str)
     ]
-    return out
+    out += [
+        f"category differs: case {c} {name}"
+        for c, name in sorted(categories ^ fresh_categories, key=str)
+    ]
+    return out + pair_rollup.differences()

@@ -8,9 +8,12 @@ A need maps to service categories through the taxonomy (`directory.taxonomy`); a
 active and is not full. "Within reach" is the great-circle distance from the person's
 postcode to one of the service's locations, computed in SQL (Django provides the
 trigonometric functions on SQLite too). People whose postcode is not in the postcode table
-cannot be placed and are counted apart ("not placed"). The database counts people per area,
-postcode and need, and decides once per postcode (not per person) which needs a service
-within reach serves; Python only adds those per-postcode counts up per area.
+cannot be placed and are counted apart ("not placed"). The needs are read from
+insight.gaps_summary (a row per record and need, kept in step with the records, marked so
+that counting rows counts each person once for any filter and period): the database
+counts people per area, postcode and need, and decides once per postcode (not per person)
+which needs a service within reach serves; Python only adds those per-postcode counts up
+per area. Declines are counted per area and service, and each service's state decided once.
 """
 
 from __future__ import annotations
@@ -18,45 +21,34 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.db.models import Case as Choose
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     ExpressionWrapper,
     F,
     FloatField,
-    Max,
     OuterRef,
     Q,
-    Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 
+from accounts.models import Area
 from casework.models import Connection, Goal
 from directory.models import Attribute, Location, Service, VerificationTask
 from directory.taxonomy import codes_for_need, codes_for_reason
-from insight.dashboards import Filters, Table, gives_reason
-from insight.sql import fetch, sql_of
+from insight.dashboards import Filters, Table
+from insight.gaps_summary import REASON, SCREEN, SCREEN_DOMAINS
+from insight.gaps_summary import SCREEN_INSTRUMENT as SCREEN_INSTRUMENT
+from insight.models import GapNeed
+from insight.sql import fetch, quote, sql_of
 from insight.suppression import is_small
-from outcomes.models import Response
 from places.geo import EARTH_RADIUS_KM
 from places.models import Postcode
-from referrals.models import Referral
 from referrals.reasons import Reason
 
 DEFAULT_TRAVEL_KM = 5
-SCREEN_INSTRUMENT = "hrsn"
-SCREEN_DOMAINS = [
-    ("housing", "Housing"),
-    ("food", "Food"),
-    ("transport", "Transport"),
-    ("utilities", "Utilities"),
-    ("safety", "Safety"),
-    ("money", "Money"),
-    ("isolation", "Isolation"),
-]
 
 
 def _codes_q(codes: list[str]) -> Q:
@@ -109,83 +101,127 @@ class NeedRow:
         return self.people - self.in_reach - self.not_placed
 
 
-def _need_counts(rows, needs: list[tuple[str, str, Q, list[str]]], km: float) -> list[NeedRow]:
-    """rows: a queryset with `area__name`, `person_id` and `person__postcode`.
+def _counted(source: int, f: Filters):
+    """The GapNeed rows that count a person once for `f`: in scope, filters and period,
+    and the first of their person's rows of that need in the period (the previous one, for
+    the way `f` filters, is before it or there is none)."""
+    areas = [a for a in (f.scope.area_id, f.area_id) if a]
+    teams = [t for t in (f.scope.team_id, f.team_id) if t]
+    rows = GapNeed.objects.filter(source=source)
+    for area in areas:
+        rows = rows.filter(filter_area_id=area)
+    for team in teams:
+        rows = rows.filter(filter_team_id=team)
+    prev = "prev" + ("_area" if areas else "") + ("_team" if teams else "")
+    if f.start:
+        rows = rows.filter(Q(**{f"{prev}__isnull": True}) | Q(**{f"{prev}__lt": f.start}))
+        rows = rows.filter(day__gte=f.start)
+    else:
+        rows = rows.filter(**{f"{prev}__isnull": True})
+    if f.end:
+        rows = rows.filter(day__lte=f.end)
+    return rows
 
-    One statement. People are flagged per need once (grouped per area, postcode and
-    person: one grouping pass, instead of a COUNT(DISTINCT) and its sort per need), then
-    counted per area and postcode; and once per postcode those people live in (not once
-    per person) the database decides which needs have a serving service within `km`.
-    Python adds the rows up per area and need.
+
+def _need_counts(
+    source: int, f: Filters, needs: list[tuple[str, str, list[str]]], km: float
+) -> list[NeedRow]:
+    """One statement. People are counted per area, postcode and need from the summary
+    (insight.gaps_summary: a row per record and need, marked so that each person counts
+    once); and once per postcode those people live in (not once per person) the database
+    decides which needs have a serving service within `km`. Python adds the rows up per
+    area and need.
     """
-    keys = [f"n_{key}" for key, _, _, _ in needs]
-    flagged_sql, params = sql_of(
-        rows.values(
-            area_name=F("area__name"), postcode=F("person__postcode"), person_key=F("person_id")
-        ).annotate(
-            **{
-                f"n_{key}": Max(Choose(When(q, then=Value(1)), default=Value(0)))
-                for key, _, q, _ in needs
-            }
-        )
+    keys = [f"n_{i}" for i in range(len(needs))]
+    counted_sql, params = sql_of(
+        _counted(source, f).values("area_name", "postcode", "need").annotate(n=Count("*"))
     )
     served_sql, served_params = sql_of(
         Postcode.objects.filter(postcode__in=RawSQL("SELECT g.postcode FROM g", ()))
-        .annotate(**{f"n_{key}": _service_within(codes, km) for key, _, _, codes in needs})
+        .annotate(
+            **{k: _service_within(codes, km) for k, (_, _, codes) in zip(keys, needs, strict=True)}
+        )
         .values("postcode", *keys)
     )
-    sums = ", ".join(f"SUM(p.{k}) AS {k}" for k in keys)
     sql = f"""
-WITH g AS (
-    SELECT p.area_name, p.postcode, {sums} FROM ({flagged_sql}) p
-    GROUP BY p.area_name, p.postcode
-), s AS ({served_sql})
-SELECT g.area_name, s.postcode, {", ".join(f"g.{k}" for k in keys)},
-    {", ".join(f"s.{k}" for k in keys)}
+WITH g AS ({counted_sql}), s AS ({served_sql})
+SELECT g.area_name, g.need, g.n, s.postcode, {", ".join(f"s.{k}" for k in keys)}
 FROM g LEFT JOIN s ON s.postcode = g.postcode
 """  # noqa: S608 (our column names around the ORM's SQL; values are parameters)
-    totals: dict[tuple[str, str], list[int]] = {}
-    for area, placed, *cells in fetch(sql, params + served_params):
-        for i, (key, _, _, _) in enumerate(needs):
-            n = int(cells[i] or 0)
-            if not n:
-                continue
-            total = totals.setdefault((area, key), [0, 0, 0])
-            total[0] += n
-            if placed is None:
-                total[2] += n
-            elif cells[len(needs) + i]:
-                total[1] += n
-    labels = {key: label for key, label, _, _ in needs}
+    index = {code: i for i, (code, _, _) in enumerate(needs)}
+    totals: dict[tuple[str, int], list[int]] = {}
+    for area, code, n, placed, *served in fetch(sql, params + served_params):
+        i = index[code]
+        total = totals.setdefault((area, i), [0, 0, 0])
+        total[0] += n
+        if placed is None:
+            total[2] += n
+        elif served[i]:
+            total[1] += n
     return [
-        NeedRow(area, labels[key], "", *total)
-        for (area, key), total in sorted(
-            totals.items(), key=lambda kv: (kv[0][0], list(labels).index(kv[0][1]))
-        )
+        NeedRow(area, needs[i][1], "", *total)
+        for (area, i), total in sorted(totals.items(), key=lambda kv: kv[0])
     ]
 
 
 def reason_needs(f: Filters, km: float) -> list[NeedRow]:
-    referrals = Referral.objects.filter(f.q(), f.period("received_at"))
-    needs = [(r.value, r.label, gives_reason(r.value), codes_for_reason(r.value)) for r in Reason]
-    rows = _need_counts(referrals, needs, km)
+    needs = [(r.value, r.label, codes_for_reason(r.value)) for r in Reason]
+    rows = _need_counts(REASON, f, needs, km)
     for row in rows:
         row.source = "Referral reason"
     return rows
 
 
 def screening_needs(f: Filters, km: float) -> list[NeedRow]:
-    responses = Response.objects.filter(
-        f.q("case__"), f.period("completed_at"), instrument=SCREEN_INSTRUMENT
-    )
-    needs = [
-        (d, label, Q(**{f"domains__{d}": "positive"}), codes_for_need(d))
-        for d, label in SCREEN_DOMAINS
-    ]
-    rows = _need_counts(responses, needs, km)
+    needs = [(d, label, codes_for_need(d)) for d, label in SCREEN_DOMAINS]
+    rows = _need_counts(SCREEN, f, needs, km)
     for row in rows:
         row.source = "Screening"
     return rows
+
+
+def _declined(f: Filters) -> dict[str, tuple[int, int]]:
+    """Per area name: declined connections whose service is full (capacity full, or
+    reported full), and those whose service is gone (not active, or reported closed) and
+    not full. Both depend on the service alone, so the connections are counted per area
+    and service first, and each service's state is decided once, not once per connection.
+    One statement."""
+    per_service = (
+        Connection.objects.filter(
+            f.q("case__"), f.period("responded_at"), status=Connection.Status.DECLINED
+        )
+        .values("area_id", "service_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    reported = VerificationTask.objects.filter(service_id=OuterRef("pk"))
+    full = Q(capacity=Service.Capacity.FULL) | Q(
+        Exists(reported.filter(reason=VerificationTask.Reason.FULL))
+    )
+    gone = ~Q(status=Service.Status.ACTIVE) | Q(
+        Exists(reported.filter(reason=VerificationTask.Reason.CLOSED))
+    )
+    states = (
+        Service.objects.filter(pk__in=RawSQL("SELECT c.service_id FROM c", ()))
+        .annotate(
+            is_full=ExpressionWrapper(full, output_field=BooleanField()),
+            is_gone=ExpressionWrapper(gone, output_field=BooleanField()),
+        )
+        .values(service_key=F("pk"), full_now=F("is_full"), gone_now=F("is_gone"))
+    )
+    counts_sql, params = sql_of(per_service)
+    states_sql, states_params = sql_of(states)
+    sql = f"""
+WITH c AS ({counts_sql}), s AS ({states_sql})
+SELECT a.name, SUM(CASE WHEN s.full_now THEN c.n ELSE 0 END),
+    SUM(CASE WHEN s.gone_now AND NOT s.full_now THEN c.n ELSE 0 END)
+FROM c JOIN s ON s.service_key = c.service_id JOIN {quote(Area)} a ON a.id = c.area_id
+GROUP BY a.name
+"""  # noqa: S608 (our column names around the ORM's SQL; values are parameters)
+    return {
+        name: (int(full_n), int(gone_n))
+        for name, full_n, gone_n in fetch(sql, params + states_params)
+    }
 
 
 def area_summary(f: Filters) -> Table:
@@ -199,22 +235,7 @@ def area_summary(f: Filters) -> Table:
         )
         .order_by()
     )
-    reported = VerificationTask.objects.filter(service_id=OuterRef("service_id"))
-    full = Q(service__capacity=Service.Capacity.FULL) | Q(
-        Exists(reported.filter(reason=VerificationTask.Reason.FULL))
-    )
-    gone = ~Q(service__status=Service.Status.ACTIVE) | Q(
-        Exists(reported.filter(reason=VerificationTask.Reason.CLOSED))
-    )
-    declined = {
-        name: (a, b)
-        for name, a, b in Connection.objects.filter(
-            f.q("case__"), f.period("responded_at"), status=Connection.Status.DECLINED
-        )
-        .values_list("area__name")
-        .annotate(full=Count("pk", filter=full), gone=Count("pk", filter=gone & ~full))
-        .order_by()
-    }
+    declined = _declined(f)
     names = sorted(set(goals) | set(declined))
     rows = [[n, goals.get(n, 0), *declined.get(n, (0, 0))] for n in names]
     return Table(

@@ -59,6 +59,46 @@ MEASURES: list[Measure] = [
 ]
 INSTRUMENTS = sorted({m.instrument for m in MEASURES})
 
+# The evaluation's age bands (age on the day of referral) and dose bands (contacts in the
+# case): (lowest, highest or None, label).
+AGE_BANDS: list[tuple[int, int | None, str]] = [
+    (0, 17, "0-17"),
+    (18, 24, "18-24"),
+    (25, 34, "25-34"),
+    (35, 44, "35-44"),
+    (45, 54, "45-54"),
+    (55, 64, "55-64"),
+    (65, 74, "65-74"),
+    (75, None, "75+"),
+]
+CONTACT_BANDS: list[tuple[int, int | None, str]] = [
+    (0, 2, "0-2"),
+    (3, 5, "3-5"),
+    (6, 9, "6-9"),
+    (10, None, "10+"),
+]
+NOT_KNOWN = "Not known"
+OUT_OF_BAND = -1  # an age is known but in no band (a birth date after the referral)
+
+
+def band_index(value: int | None, bands: list[tuple[int, int | None, str]]) -> int | None:
+    """The index of the band `value` falls in; None when it is not known, OUT_OF_BAND when
+    it is known but in no band. insight.pair_rollup says the same rule in SQL."""
+    if value is None:
+        return None
+    for i, (low, high, _) in enumerate(bands):
+        if value >= low and (high is None or value <= high):
+            return i
+    return OUT_OF_BAND
+
+
+def band_label(index: int | None, bands: list[tuple[int, int | None, str]]) -> str:
+    return NOT_KNOWN if index is None or index == OUT_OF_BAND else bands[index][2]
+
+
+def band(value: int | None, bands: list[tuple[int, int | None, str]]) -> str:
+    return band_label(band_index(value, bands), bands)
+
 
 @dataclass(frozen=True)
 class Dimension:

@@ -44,12 +44,17 @@ class Selection:
             out["date_to"] = min(filter(None, (out["date_to"], given["date_to"])))
         return Selection(**out)
 
-    def _filters(self, day: str) -> dict[str, Any]:
+    def place(self) -> dict[str, Any]:
+        """The area and team filters, as keyword arguments (no dates)."""
         filters: dict[str, Any] = {}
         if self.area_id is not None:
             filters["area_id"] = self.area_id
         if self.team_id is not None:
             filters["team_id"] = self.team_id
+        return filters
+
+    def _filters(self, day: str) -> dict[str, Any]:
+        filters = self.place()
         if self.date_from is not None:
             filters[f"{day}__gte"] = self.date_from
         if self.date_to is not None:

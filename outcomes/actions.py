@@ -20,6 +20,7 @@ from outcomes.instruments import InstrumentError, get_instrument
 from outcomes.models import HealthcareUse, OneTimeLink, Response
 from outcomes.rules import check_timepoint
 from outcomes.scoring import ScoringError, disclosures, score
+from outcomes.signals import healthcare_use_written
 from outcomes.sms import sms_disabled
 from outcomes.tasks import send_one_time_link
 from people.consent import may_contact_by
@@ -267,6 +268,7 @@ def import_healthcare_use(text: str, *, source: str, by, people_qs) -> ImportRep
     )
     new = [r for r in rows if (r.person_id, r.kind, r.occurred_on) not in existing]
     HealthcareUse.objects.bulk_create(new)
+    healthcare_use_written.send(sender=HealthcareUse, people={r.person_id for r in new})
     report.created = len(new)
     by_id = {p.pk: p for p in people.values()}
     for person_id in {r.person_id for r in new}:

@@ -30,6 +30,7 @@ from django.utils import timezone
 from audit.actions import record_event
 from audit.context import acting_as
 from casework.models import Case
+from insight import summaries
 from people.models import Person
 from places.models import Postcode
 from records.relations import rows_of, rows_under
@@ -77,6 +78,7 @@ KEPT_TEXT = {
     "people.Person": {"preferred_language": "a language, counted by equity reports"},
     "insight.PairFact": {"measure": "a measure's code (the evaluation's derived rows)"},
     "insight.FactReason": {"code": "a reason's code"},
+    "insight.FactCategory": {"category": "a taxonomy category's name"},
 }  # fmt: skip
 
 
@@ -185,6 +187,7 @@ def apply_retention(*, dry_run: bool = False, now: dt.datetime | None = None) ->
                     report.cases += 1
                     if not dry_run:
                         record_event(None, "change", case, detail={"retention": changed})
+                        summaries.refresh_people([case.person_id])
         for person in {case.person for case in due}:
             if not _person_is_past(person, due_ids):
                 continue
@@ -194,4 +197,7 @@ def apply_retention(*, dry_run: bool = False, now: dt.datetime | None = None) ->
                     report.people += 1
                     if not dry_run:
                         record_event(None, "change", person, detail={"retention": changed})
+                        # The scrub writes past the models: insight's summaries follow (a
+                        # postcode becomes its district's, as on the record).
+                        summaries.refresh_people([person.pk])
     return report

@@ -106,6 +106,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_DISABLE_JIT", default=True
+):
+    # PostgreSQL's JIT compiles a statement whose estimated cost is high, which for the
+    # insight summaries' small index-driven statements took seconds longer than running
+    # them (docs/operations.md#postgresql). Behind PgBouncer, allow the `options` startup
+    # parameter (ignore_startup_parameters) or set DATABASE_DISABLE_JIT=0 and jit=off in
+    # postgresql.conf.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the task worker share the file without locking each other out.
     DATABASES["default"]["OPTIONS"] = {

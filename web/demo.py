@@ -36,7 +36,7 @@ from directory.models import (
     TaxonomyTerm,
 )
 from directory.taxonomy import load_taxonomy
-from insight import facts
+from insight import facts, summaries
 from outcomes.instruments import get_instrument
 from outcomes.models import Response, Timepoint
 from outcomes.scoring import score
@@ -151,7 +151,7 @@ def seed(*, seed: int = 2026, people: int = 200) -> Seeded:
     orgs, services = _directory(rng)
     _categorise(services)
     staff = _staff(teams, orgs)
-    with facts.batched():  # the evaluation's facts: each case written once, at the end
+    with summaries.batched():  # insight's summaries: each case written once, at the end
         counts = _journeys(
             rng, people, teams=teams, staff=staff, services=services, postcodes=postcodes
         )

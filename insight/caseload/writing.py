@@ -24,7 +24,7 @@ from casework.actions import (
     propose_connection,
     record_contact,
 )
-from insight import facts
+from insight import summaries
 from insight.caseload.reading import COLUMNS, CaseloadProblems, Problem, Row, read_folder
 from outcomes.actions import record_response
 from outcomes.models import Response
@@ -243,7 +243,7 @@ def import_caseload(folder: Path, *, team, by=None, link_worker) -> Summary:
         for row in getattr(caseload, kind):
             children[row.cells["referral_ref"]][kind].append(row)
     writer = _Writer(team=team, by=by, link_worker=link_worker)
-    with acting_as(ACTOR), transaction.atomic(), facts.batched():
+    with acting_as(ACTOR), transaction.atomic(), summaries.batched():
         people = {
             ref: _at(row, "person_ref")(writer.person, row) for ref, row in caseload.people.items()
         }

@@ -32,7 +32,7 @@ from casework.tests.factories import CaseFactory, ConnectionFactory, ContactFact
 from directory.models import Attribute, TaxonomyTerm
 from directory.taxonomy import load_taxonomy
 from directory.tests.factories import ServiceFactory
-from insight import facts
+from insight import summaries
 from outcomes.instruments import get_instrument
 from outcomes.models import HealthcareUse, Response, Timepoint
 from outcomes.scoring import score
@@ -265,7 +265,7 @@ def generate(plan: Plan, *, team, now: dt.datetime | None = None) -> Planted:
     Contact.objects.bulk_create(contacts)
     Response.objects.bulk_create(responses)
     HealthcareUse.objects.bulk_create(use)
-    facts.refresh([case.pk for case in cases])  # bulk_create sends no signals
+    summaries.rebuild_all()  # bulk_create sends no signals: every summary from the records
     planted.treated_gain = float(np.mean(gains)) if gains else 0.0
     planted.by_category = {k: float(np.mean(v)) for k, v in by_category.items() if v}
     return planted

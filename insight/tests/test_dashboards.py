@@ -19,6 +19,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from casework.models import Case, Connection
@@ -314,13 +315,18 @@ def test_dashboard_page_shows_charts_beside_suppressed_tables(client, world, sup
         assert str(referral.person_id) not in page
 
 
+_ROOMY = 6 if connection.vendor == "postgresql" else 0  # insight.dashboards._in_memory
+
+
 def test_dashboard_page_query_count_is_pinned(client, world, supervisor, django_assert_num_queries):
     client.force_login(supervisor)
     # Session, user, team; nine tables (first contact also reads team names; the three
     # reach tables share one count of the people referred); the audit row; the local
     # population's figures for each reach table (3). The same on both databases
-    # (PostgreSQL's centiles, all teams and each team, are one statement).
-    with django_assert_num_queries(18):
+    # (PostgreSQL's centiles, all teams and each team, are one statement), but for the
+    # centiles and the people referred, which PostgreSQL runs with a larger work_mem in
+    # their own transaction (a savepoint here: 3 more queries each).
+    with django_assert_num_queries(18 + _ROOMY):
         client.get(reverse("insight:dashboard"))
 
 
@@ -331,7 +337,7 @@ def test_dashboard_page_query_count_for_a_commissioner_is_pinned(
     # As the supervisor's, plus the team and area choices, less the team lookup; with
     # several areas in view each population comparison also lists the areas and names
     # those without figures (2 more for each of the three reach tables).
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(25 + _ROOMY):
         client.get(reverse("insight:dashboard"))
 
 

@@ -16,7 +16,7 @@ from casework.models import Case, Connection, Contact
 from casework.tests.factories import CaseFactory
 from directory.models import Attribute, Service, TaxonomyTerm
 from directory.tests.factories import ServiceFactory
-from insight import evaluation, evaluation_reference, evaluation_sql, facts, stats
+from insight import evaluation, evaluation_reference, evaluation_sql, stats, summaries
 from insight.models import UnitCost
 from insight.tests.generate import Plan, generate
 from outcomes.models import HealthcareUse, Response
@@ -168,7 +168,7 @@ def _messy_world(team, seed: int) -> None:
     HealthcareUse.objects.bulk_create(use, ignore_conflicts=True)
     UnitCost.objects.update_or_create(kind=HealthcareUse.Kind.GP_APPOINTMENT, cost="41.37")
     UnitCost.objects.update_or_create(kind=HealthcareUse.Kind.EMERGENCY_ADMISSION, cost="1650.10")
-    facts.refresh()  # bulk_create sends no signals: rebuild the evaluation's facts
+    summaries.rebuild_all()  # bulk_create sends no signals: every summary from the records
 
 
 def _both(referrals):

@@ -161,11 +161,12 @@ def test_the_page_runs_a_fixed_number_of_queries(
     client.force_login(supervisor)
     client.get(URL)
     # session and user (2), the filter form's teams and areas (2), the evaluation: the
-    # pairs' sums by subgroup, equity included, by reason and by category (3), healthcare
-    # use (1), unit costs (1); the audit row (1); the randomised estimate (1); months after
-    # discharge (2) and experience (2). On PostgreSQL the sums also set their sort memory
-    # for their own transaction (a savepoint here, the SET and the release: 3).
-    expected = 19 if connection.vendor == "postgresql" else 16
+    # pairs' sums by every subgroup, equity, reason and category included, from the monthly
+    # sums and the facts of the period's ends (1), healthcare use (1), unit costs (1); the
+    # audit row (1); the randomised estimate (1); months after discharge (2) and experience
+    # (2). On PostgreSQL the sums also set their sort memory for their own transaction (a
+    # savepoint here, the SET and the release: 3).
+    expected = 17 if connection.vendor == "postgresql" else 14
     with django_assert_num_queries(expected):
         client.get(URL)
     for i in range(5):  # more people, same count

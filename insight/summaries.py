@@ -1,0 +1,122 @@
+"""Every table insight derives from the records, in one list: what it is called, how to
+rebuild it from the records and how to list where it differs from them.
+
+Each is kept in step with the records by model signals, in the same transaction as the
+change; writes that bypass the models (raw SQL, bulk loads, a restore) call `rebuild_all`
+(or one summary's own refresh), as `manage.py refresh_insight_facts` does, and
+`differences` is what its --check reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Model
+
+from casework.models import Case
+from insight import dashboard_counts, facts, gaps_summary, healthcare_facts
+from insight.models import ContactDay, ContactMonth, DashboardCount
+from insight.sql import quote
+
+
+def _rebuilt_differs(models: list[type[Model]], rebuild: Callable[[], Any]) -> list[str]:
+    """For a summary with no check of its own: its tables' rows (ids aside) against a
+    rebuild from the records, compared in SQL (copies in temporary tables, then every
+    distinct row with its count on each side) inside a transaction rolled back at the end."""
+    out = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in models:
+            columns = _columns(model)
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_kept(model)} AS "  # noqa: S608
+                f"SELECT {columns} FROM {quote(model)}"
+            )
+        rebuild()
+        for model in models:
+            columns = _columns(model)
+            counted = [
+                f"SELECT {columns}, COUNT(*) AS n FROM {table} GROUP BY {columns}"  # noqa: S608
+                for table in (quote(model), _kept(model))
+            ]
+            for first, second in (counted, counted[::-1]):
+                cursor.execute(f"SELECT COUNT(*) FROM ({first} EXCEPT {second}) d")  # noqa: S608
+                if found := cursor.fetchone()[0]:
+                    out.append(f"{model._meta.db_table}: {found} rows differ")
+                    break
+        transaction.set_rollback(True)
+    return out
+
+
+def _columns(model: type[Model]) -> str:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    return ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+
+
+def _kept(model: type[Model]) -> str:
+    return connection.ops.quote_name(f"kept_{model._meta.db_table}")
+
+
+@dataclass(frozen=True)
+class Summary:
+    name: str
+    rebuild: Callable[[], Any]
+    differences: Callable[[], list[str]]
+
+
+SUMMARIES: list[Summary] = [
+    Summary(
+        "the evaluation's facts, categories and monthly sums", facts.refresh, facts.differences
+    ),
+    Summary("healthcare use per referral", healthcare_facts.rebuild, healthcare_facts.differences),
+    Summary("the gaps page's needs", gaps_summary.rebuild, gaps_summary.differences),
+    Summary(
+        "the dashboards' counts",
+        dashboard_counts.rebuild,
+        lambda: _rebuilt_differs(
+            [DashboardCount, ContactDay, ContactMonth], dashboard_counts.rebuild
+        ),
+    ),
+]
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Every summary's own batching (facts.batched and the rest): changes inside the block
+    rewrite each case, referral or person once, at the end (imports, the demo's seed)."""
+    with ExitStack() as stack:
+        for batch in BATCHES:
+            stack.enter_context(batch())
+        yield
+
+
+BATCHES = [facts.batched, healthcare_facts.batched, gaps_summary.batched]
+
+
+def refresh_people(people: Iterable[Any]) -> None:
+    """Rewrite every summary's rows about these people (ids) from their records as they are
+    now, after writes that bypass the models (retention's anonymising updates)."""
+    ids = set(people)
+    if not ids:
+        return
+    with transaction.atomic():
+        facts.refresh(set(Case.objects.filter(person_id__in=ids).values_list("pk", flat=True)))
+        healthcare_facts.refresh_people(ids)
+        gaps_summary.refresh(ids)
+        dashboard_counts.refresh_people(
+            {key for person in ids for key in dashboard_counts.people_of_person(person)}
+        )
+
+
+def rebuild_all() -> None:
+    """Rebuild every summary from the records, in one transaction."""
+    with transaction.atomic():
+        for summary in SUMMARIES:
+            summary.rebuild()
+
+
+def differences() -> list[str]:
+    """Where any summary differs from what the records give (changes nothing)."""
+    return [f"{s.name}: {line}" for s in SUMMARIES for line in s.differences()]
