@@ -16,7 +16,7 @@ from django.db.models import Case as Choose
 from django.db.models import F, Max, Value, When
 
 from insight.dashboards import Filters, Table, by_decile
-from insight.sql import quote, sql_of
+from insight.sql import in_one_process, quote, sql_of
 from people.models import Person
 from people.rules import (
     ETHNIC_GROUP_ORDER,
@@ -50,7 +50,10 @@ SELECT p.ethnic_category, p.long_term_conditions, p.postcode, COUNT(*) AS n, SUM
 FROM ({per_person_sql}) r JOIN {quote(Person)} p ON p.id = r.person_key
 GROUP BY p.ethnic_category, p.long_term_conditions, p.postcode
 """  # noqa: S608 (a table name; the rest is the ORM's SQL; values are parameters)
-    return by_decile(grouped, params, ["ethnic_category", "long_term_conditions"], ["n", "seen"])
+    with in_one_process():  # see insight.sql.in_one_process
+        return by_decile(
+            grouped, params, ["ethnic_category", "long_term_conditions"], ["n", "seen"]
+        )
 
 
 def _counts(referred: list[tuple], column: int, group) -> Counter:

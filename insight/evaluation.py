@@ -369,12 +369,13 @@ def evaluate(referrals: Referrals, *, today: dt.date | None = None) -> dict[str,
     with data, and healthcare use. Suppressed throughout. 3 queries here."""
     today = today or timezone.localdate()
     measures = measure_results(referrals)
+    use = healthcare_use(referrals, today=today)  # a Selection reads the kept facts
     referrals = referrals_of(referrals)
     return {
         "follow_up_days": FOLLOW_UP_DAYS,
         "small_numbers": f"a group of fewer than {SMALL} shows <{SMALL} and no change",
         "measures": measures,
-        "healthcare_use": healthcare_use(referrals, today=today),
+        "healthcare_use": use,
         # Do gains last (insight.lasting, 2 queries); experience (insight.experience_summary,
         # 2 queries).
         "post_discharge": lasting.gains_last(referrals, measures=MEASURES, min_days=FOLLOW_UP_DAYS),

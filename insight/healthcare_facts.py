@@ -251,7 +251,7 @@ def healthcare_sums_from_facts(
         facts = (
             HealthcareFact.objects.none()
             if referrals.empty
-            else HealthcareFact.objects.filter(**referrals._filters("received_on"))
+            else HealthcareFact.objects.filter(**referrals.on_days("received_on"))
         )
     else:
         facts = HealthcareFact.objects.filter(referral__in=referrals.order_by().values("pk"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from insight.models import PairFact
 from referrals.models import Referral
@@ -53,7 +54,8 @@ class Selection:
             filters["team_id"] = self.team_id
         return filters
 
-    def _filters(self, day: str) -> dict[str, Any]:
+    def on_days(self, day: str) -> dict[str, Any]:
+        """Filters on a summary's own columns: area, team and its date column `day`."""
         filters = self.place()
         if self.date_from is not None:
             filters[f"{day}__gte"] = self.date_from
@@ -62,12 +64,23 @@ class Selection:
         return filters
 
     def referrals(self) -> QuerySet[Referral]:
-        qs = Referral.objects.filter(**self._filters("received_at__date"))
+        """The referrals received on the selection's days (local dates), said as a range
+        of moments so that the database can use its index on the time received."""
+        qs = Referral.objects.filter(**self.place())
+        if self.date_from is not None:
+            qs = qs.filter(received_at__gte=_start_of(self.date_from))
+        if self.date_to is not None:
+            qs = qs.filter(received_at__lt=_start_of(self.date_to + dt.timedelta(days=1)))
         return qs.none() if self.empty else qs
 
     def facts(self) -> QuerySet[PairFact]:
-        qs = PairFact.objects.filter(**self._filters("received_on"))
+        qs = PairFact.objects.filter(**self.on_days("received_on"))
         return qs.none() if self.empty else qs
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """The first moment of `day` in the local time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 Referrals = QuerySet[Referral] | Selection

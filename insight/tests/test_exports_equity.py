@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -185,8 +186,11 @@ def test_the_page_takes_a_fixed_number_of_queries(
     client.force_login(supervisor)
     url = reverse("insight:exports")
     # Session, user, the reader's team; one query for the three reach tables; the filter
-    # form's choices. Pinned, so a query per row shows up as a failure.
-    with django_assert_num_queries(QUERIES_ON_THE_PAGE):
+    # form's choices. Pinned, so a query per row shows up as a failure. On PostgreSQL the
+    # reach tables' statement runs in one process, in a transaction of its own (a
+    # savepoint here, the SET and the release: 3 more; insight.sql.in_one_process).
+    expected = QUERIES_ON_THE_PAGE + (3 if connection.vendor == "postgresql" else 0)
+    with django_assert_num_queries(expected):
         client.get(url, PERIOD)
 
 
