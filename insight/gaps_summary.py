@@ -25,7 +25,6 @@ raw SQL, a restore) must call `refresh(person_ids)` or `rebuild()`.
 from __future__ import annotations
 
 import contextvars
-from collections import Counter
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -39,7 +38,7 @@ from django.utils import timezone
 from insight import batching
 from insight.dashboards import gives_reason
 from insight.models import GapNeed
-from insight.sql import postgres, quote, sql_of
+from insight.sql import postgres, quote, rebuilt_differences, sql_of
 from outcomes.models import Response
 from referrals.models import Referral
 from referrals.reasons import Reason
@@ -214,14 +213,5 @@ FIELDS = [
 
 
 def differences() -> list[str]:
-    """Rows that differ from what the records give now (for checks and tests): a line per
-    missing or extra row."""
-    stored = list(GapNeed.objects.values_list(*FIELDS))
-    with transaction.atomic():
-        rebuild()
-        fresh = list(GapNeed.objects.values_list(*FIELDS))
-        transaction.set_rollback(True)
-    missing, extra = Counter(fresh) - Counter(stored), Counter(stored) - Counter(fresh)
-    return [f"missing: {row}" for row in missing.elements()] + [
-        f"extra: {row}" for row in extra.elements()
-    ]
+    """Where the rows differ from what the records give now (for checks and tests)."""
+    return rebuilt_differences([GapNeed], rebuild)

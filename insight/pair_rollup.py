@@ -38,7 +38,7 @@ from django.db.models.functions import TruncMonth
 from insight.measures import AGE_BANDS, DIMENSIONS, OUT_OF_BAND
 from insight.models import FactCategory, FactReason, PairFact, PairMonth
 from insight.months import month_start_sql, next_month
-from insight.sql import postgres, quote, sort_in_memory, sql_of
+from insight.sql import postgres, quote, rebuilt_differences, sort_in_memory, sql_of
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "main": ("attended", "age_band", "sex"),
@@ -240,18 +240,6 @@ def rebuild() -> None:
 
 
 def differences() -> list[str]:
-    """Months whose rows differ from adding the facts up again (for
+    """Where the monthly sums differ from adding the facts up again (for
     `refresh_insight_facts --check`)."""
-    columns = ["area_id", "team_id", "month", "section", "measure", *KEYS, *MOMENTS]
-
-    def rows() -> list[tuple]:
-        return sorted(PairMonth.objects.values_list(*columns), key=repr)
-
-    stored = rows()
-    with transaction.atomic():  # added up again to compare, then rolled back
-        rebuild()
-        fresh = rows()
-        transaction.set_rollback(True)
-    if stored == fresh:
-        return []
-    return [f"monthly sums differ: {len(set(stored) ^ set(fresh))} rows"]
+    return rebuilt_differences([PairMonth], rebuild)

@@ -13,50 +13,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Model
+from django.db import transaction
 
 from casework.models import Case
 from insight import dashboard_counts, facts, gaps_summary, healthcare_facts
 from insight.models import ContactDay, ContactMonth, DashboardCount
-from insight.sql import quote
-
-
-def _rebuilt_differs(models: list[type[Model]], rebuild: Callable[[], Any]) -> list[str]:
-    """For a summary with no check of its own: its tables' rows (ids aside) against a
-    rebuild from the records, compared in SQL (copies in temporary tables, then every
-    distinct row with its count on each side) inside a transaction rolled back at the end."""
-    out = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        for model in models:
-            columns = _columns(model)
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {_kept(model)} AS "  # noqa: S608
-                f"SELECT {columns} FROM {quote(model)}"
-            )
-        rebuild()
-        for model in models:
-            columns = _columns(model)
-            counted = [
-                f"SELECT {columns}, COUNT(*) AS n FROM {table} GROUP BY {columns}"  # noqa: S608
-                for table in (quote(model), _kept(model))
-            ]
-            for first, second in (counted, counted[::-1]):
-                cursor.execute(f"SELECT COUNT(*) FROM ({first} EXCEPT {second}) d")  # noqa: S608
-                if found := cursor.fetchone()[0]:
-                    out.append(f"{model._meta.db_table}: {found} rows differ")
-                    break
-        transaction.set_rollback(True)
-    return out
-
-
-def _columns(model: type[Model]) -> str:
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    return ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-
-
-def _kept(model: type[Model]) -> str:
-    return connection.ops.quote_name(f"kept_{model._meta.db_table}")
+from insight.sql import rebuilt_differences
 
 
 @dataclass(frozen=True)
@@ -75,7 +37,7 @@ SUMMARIES: list[Summary] = [
     Summary(
         "the dashboards' counts",
         dashboard_counts.rebuild,
-        lambda: _rebuilt_differs(
+        lambda: rebuilt_differences(
             [DashboardCount, ContactDay, ContactMonth], dashboard_counts.rebuild
         ),
     ),
