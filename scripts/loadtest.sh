@@ -35,6 +35,11 @@ DEBUG=1 "$PY" -m bench.loadtest.world "$LOADTEST_WORLD"
 # statistics the planner takes tables of hundreds of rows for empty ones. A database that
 # has been in use has them; give this one the same.
 psql "$PG/$DB" -qc "ANALYZE" >/dev/null
+# Building the world queued background work (embedding the directory and every case's
+# needs: minutes of CPU). A database in use has done it long ago; run it now, so the task
+# worker beside the server does only the work the load itself makes.
+echo "==> Running the tasks the world queued (embeddings), before the server starts"
+DEBUG=1 "$PY" manage.py db_worker --batch -v 0
 
 echo "==> Starting make serve on port $PORT (logs in $OUT/server.log)"
 ./scripts/serve_production.sh >"$OUT/server.log" 2>"$OUT/server.err" &
@@ -60,9 +65,12 @@ if [ "$FAULT" = pg-restart ]; then
 fi
 
 echo "==> Locust: $USERS users for ${DURATION}s${FAULT:+, with FAULT=$FAULT}"
+"$PY" -m bench.loadtest.cpu "$OUT/cpu.json" "$DURATION" &
+cpu=$!
 .venv/bin/locust -f bench/loadtest/locustfile.py --headless -u "$USERS" -r 20 \
   -t "${DURATION}s" --host "http://127.0.0.1:$PORT" --csv "$OUT/stats" --only-summary \
   --loglevel WARNING >"$OUT/locust.log" 2>&1 || true
 if [ -n "${fault:-}" ]; then wait "$fault"; fi
+wait "$cpu" || true
 
 "$PY" -m bench.loadtest.report "$OUT" --users "$USERS" --duration "$DURATION" ${FAULT:+--fault "$FAULT"}

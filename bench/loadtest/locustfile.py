@@ -33,6 +33,10 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 _lock = threading.Lock()
 _failures: list[dict] = []
+# Every request (when it ended, its name, ms, failed or not) and when each user finished
+# starting (signing in): report.py splits the run into the start-up rush and the steady state.
+_requests: list[tuple[float, str, float, bool]] = []
+_started: list[float] = []
 _confirmed: dict[str, str] = {}
 _given_up: list[str] = []
 _worker_slots = iter(range(10**6))
@@ -48,7 +52,10 @@ http.cookiejar.DefaultCookiePolicy.return_ok_secure = lambda self, cookie, reque
 def _record_failure(request_type, name, response_time, response_length, exception, **kwargs):
     response = kwargs.get("response")
     status = getattr(response, "status_code", None)
-    if exception is not None or (status is not None and status >= 400):
+    failed = exception is not None or (status is not None and status >= 400)
+    with _lock:
+        _requests.append((time.time(), name, response_time, failed))
+    if failed:
         with _lock:
             _failures.append(
                 {"at": time.time(), "name": name, "status": status, "error": repr(exception)}
@@ -60,9 +67,17 @@ def _write_results(**kwargs):
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     with _lock:
         (OUT_DIR / "failures.json").write_text(json.dumps(_failures))
+        (OUT_DIR / "requests.json").write_text(
+            json.dumps({"started": _started, "requests": _requests})
+        )
         (OUT_DIR / "confirmed.json").write_text(
             json.dumps({"confirmed": _confirmed, "given_up": _given_up})
         )
+
+
+def _mark_started() -> None:
+    with _lock:
+        _started.append(time.time())
 
 
 class _Browser(HttpUser):
@@ -72,6 +87,8 @@ class _Browser(HttpUser):
     def on_start(self):
         self.client.headers.update(PROXY)
         self.client.headers["Referer"] = f"https://{self.host.split('://', 1)[1]}/"
+        if type(self).on_start is _Browser.on_start:  # nothing more to do to start
+            _mark_started()
 
 
 class LinkWorker(_Browser):
@@ -97,6 +114,7 @@ class LinkWorker(_Browser):
         ) as response:
             if response.ok and "/login/" in response.url:
                 response.failure("sign-in refused")
+        _mark_started()
 
     def page(self, url: str, name: str) -> None:
         """A staff page; signed out (sent to the login page) counts as a failure."""
@@ -133,6 +151,7 @@ class Referrer(HttpUser):
         items = teams.json() if teams.ok else []
         items = items.get("items", items) if isinstance(items, dict) else items
         self.team = items[0]["id"] if len(items) > 1 else None
+        _mark_started()
 
     @task
     def refer(self):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import subprocess
 import sys
@@ -26,6 +27,63 @@ GRACE_SECONDS = 5.0
 def read_stats(out: Path) -> list[dict]:
     with (out / "stats_stats.csv").open(newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (the smallest value with at least `share` of them at or below)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def summarise(requests: list[list], since: float) -> list[dict]:
+    """Per page and in all: requests, failures, median, p95 and rate of those ending at or
+    after `since` (the moment every user had started: the steady state)."""
+    kept = [r for r in requests if r[0] >= since]
+    if not kept:
+        return []
+    span = max(r[0] for r in kept) - since or 1.0
+    names = sorted({r[1] for r in kept})
+    rows = []
+    for name, chosen in [(n, [r for r in kept if r[1] == n]) for n in names] + [("all", kept)]:
+        times = [r[2] for r in chosen]
+        rows.append(
+            {
+                "page": name,
+                "requests": len(chosen),
+                "failures": sum(1 for r in chosen if r[3]),
+                "median_ms": percentile(times, 0.5),
+                "p95_ms": percentile(times, 0.95),
+                "rps": round(len(chosen) / span, 1),
+            }
+        )
+    return rows
+
+
+def steady_state(out: Path, users: int) -> dict | None:
+    """The run after the last user finished starting (signing in), or None if some never did."""
+    path = out / "requests.json"
+    if not path.exists():
+        return None
+    recorded = json.loads(path.read_text())
+    started = recorded["started"]
+    if len(started) < users:
+        return None
+    since = max(started)
+    first = min(r[0] for r in recorded["requests"]) if recorded["requests"] else since
+    return {
+        "since_first_request_s": round(since - first, 1),
+        "pages": summarise(recorded["requests"], since),
+    }
+
+
+def print_table(pages: list[dict]) -> None:
+    print("| Page | Requests | Failures | Median ms | p95 ms | req/s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for p in pages:
+        print(
+            f"| {p['page']} | {p['requests']} | {p['failures']} | {p['median_ms']:.0f} "
+            f"| {p['p95_ms']:.0f} | {p['rps']} |"
+        )
 
 
 def errors_outside(failures: list[dict], fault: dict | None) -> list[dict]:
@@ -100,8 +158,13 @@ def main(argv: list[str]) -> int:
         }
         for row in stats
     ]
+    steady = steady_state(out, args.users)
+    cpu_file = out / "cpu.json"
+    cpu = json.loads(cpu_file.read_text()) if cpu_file.exists() else None
     report = {
         "machine": machine(),
+        "steady_state": steady,
+        "cpu": cpu,
         "users": args.users,
         "duration_s": args.duration,
         "fault": args.fault or None,
@@ -116,13 +179,20 @@ def main(argv: list[str]) -> int:
     (out / "report.json").write_text(json.dumps(report, indent=1))
     print(f"\nMachine: {report['machine']}")
     print(f"{args.users} users, {args.duration} s{', FAULT=' + args.fault if args.fault else ''}\n")
-    print("| Page | Requests | Failures | Median ms | p95 ms | req/s |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for p in pages:
+    print("Whole run, the start-up rush included (Locust's own figures):\n")
+    print_table(pages)
+    if steady:
         print(
-            f"| {p['page']} | {p['requests']} | {p['failures']} | {p['median_ms']:.0f} "
-            f"| {p['p95_ms']:.0f} | {p['rps']} |"
+            f"\nSteady state: after every user had started (signed in), "
+            f"{steady['since_first_request_s']} s after the first request:\n"
         )
+        print_table(steady["pages"])
+    if cpu:
+        used = ", ".join(
+            f"{label} {value:.0f} s ({value / cpu['seconds']:.2f} cores)"
+            for label, value in cpu["cpu_seconds"].items()
+        )
+        print(f"\nCPU over {cpu['seconds']} s on {cpu['cores']} cores: {used}")
     print(
         f"\nErrors: {len(failures)} in all, {len(outside)} outside the fault window; "
         f"referrals given up: {report['given_up']}"
