@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ApiToken, Area, Team, User
+from accounts.models import ApiToken, Area, AuthenticatorDevice, Team, User
 from accounts.tokens import revoke_api_token
 from accounts.two_factor_actions import reset_for
 from audit.admin import AuditedModelAdmin, AuditedUserAdmin
@@ -33,7 +33,7 @@ class UserAdmin(AuditedUserAdmin):
     actions = ["reset_two_factor"]
 
     def get_queryset(self, request):
-        devices = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        devices = AuthenticatorDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
         return super().get_queryset(request).annotate(has_two_factor=Exists(devices))
 
     @admin.display(description="Two-factor", boolean=True, ordering="has_two_factor")
@@ -161,9 +161,10 @@ for _model, _base in (
     admin.site.unregister(_model)
     admin.site.register(_model, type(f"Audited{_base.__name__}", (AuditedModelAdmin, _base), {}))
 
-# Two-factor devices are not edited in the admin (their secrets would show, and a change
-# there would skip the audit): users set theirs up themselves; "Reset two-factor sign-in"
-# on the user list removes someone's, audited.
+# Two-factor devices are not edited in the admin (a change there would skip the audit):
+# users set theirs up themselves; "Reset two-factor sign-in" on the user list removes
+# someone's, audited. accounts.AuthenticatorDevice is never registered; django-otp's own
+# (TOTPDevice, left empty by migration 0008, and StaticDevice) are taken off.
 for _model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)

@@ -1,8 +1,22 @@
 from __future__ import annotations
 
+import logging
+import secrets
+import time
+from base64 import b32encode
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+
+from accounts import otp_secrets
+
+log = logging.getLogger(__name__)
 
 
 class Area(models.Model):
@@ -73,7 +87,9 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
 
 
-class User(AbstractUser):
+# django-otp is untyped, so django-stubs cannot type the reverse manager of its devices
+# (AuthenticatorDevice.user): hence the ignore.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.REFERRER)
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
@@ -163,3 +179,119 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"Recovery code {self.pk} of device {self.device_id}"
+
+
+class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP, RFC 6238): django-otp's TOTPDevice with its shared secret
+    encrypted at rest (accounts.otp_secrets), so the table holds only ciphertext. A code is
+    checked as TOTPDevice checks one (django_otp.oath.TOTP): one step either side of the
+    device's known drift, the drift followed, a code no later than the last accepted step
+    refused (a code works once), each wrong code doubling the wait before the next check.
+    Not in the admin: users set theirs up themselves (accounts.two_factor_actions)."""
+
+    SECRET_BYTES = 20  # 160 bits, as TOTPDevice and RFC 4226 recommend
+
+    encrypted_key = models.TextField(
+        editable=False, help_text="The shared secret, encrypted (accounts.otp_secrets)."
+    )
+    step = models.PositiveSmallIntegerField(default=30, help_text="The time step in seconds.")
+    t0 = models.BigIntegerField(
+        default=0, help_text="The Unix time at which to begin counting steps."
+    )
+    digits = models.PositiveSmallIntegerField(
+        choices=[(6, 6), (8, 8)], default=6, help_text="The number of digits in a code."
+    )
+    tolerance = models.PositiveSmallIntegerField(
+        default=1, help_text="The number of time steps in the past or future to allow."
+    )
+    drift = models.SmallIntegerField(
+        default=0, help_text="The number of time steps the app is known to be off our clock."
+    )
+    last_t = models.BigIntegerField(
+        default=-1, help_text="The time step of the last code accepted: later ones only."
+    )
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    def set_secret(self, raw: bytes | None = None) -> None:
+        """Give the device `raw` (a new random secret if None), encrypted; the caller saves."""
+        raw = secrets.token_bytes(self.SECRET_BYTES) if raw is None else raw
+        self.encrypted_key = otp_secrets.encrypt(raw)
+
+    @property
+    def bin_key(self) -> bytes:
+        """The secret itself (otp_secrets.SecretUnreadable if no configured key opens it)."""
+        return otp_secrets.decrypt(self.encrypted_key)
+
+    def secret_is_readable(self) -> bool:
+        try:
+            self.bin_key  # noqa: B018 (decrypting is the check)
+        except otp_secrets.SecretUnreadable:
+            return False
+        return True
+
+    def verify_token(self, token) -> bool:
+        """True once for a right code (TOTPDevice.verify_token's rules). The accepted step
+        is written only if no other request has accepted it or a later one meanwhile (a
+        conditional UPDATE), so of two requests racing with one code, one wins. A secret
+        that cannot be decrypted verifies nothing and counts no failure."""
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            key = self.bin_key
+        except otp_secrets.SecretUnreadable:
+            log.error("The secret of two-factor device %s cannot be decrypted", self.pk)
+            return False
+        try:
+            number = int(token)
+        except (TypeError, ValueError):
+            verified = False
+        else:
+            totp = TOTP(key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = totp.verify(number, self.tolerance, self.last_t + 1) and self._accept(
+                totp.t(), totp.drift
+            )
+        if not verified:
+            self.throttle_increment(commit=False)
+            self.save(update_fields=["throttling_failure_timestamp", "throttling_failure_count"])
+        return verified
+
+    def _accept(self, t: int, drift: int) -> bool:
+        changes = {
+            "last_t": t,
+            "throttling_failure_timestamp": None,
+            "throttling_failure_count": 0,
+            "last_used_at": timezone.now(),
+        }
+        if getattr(settings, "OTP_TOTP_SYNC", True):
+            changes["drift"] = drift
+        won = type(self).objects.filter(pk=self.pk, last_t__lt=t).update(**changes)
+        if won:
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return bool(won)
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// link an authenticator app scans (Google's Key URI Format), named
+        with OTP_TOTP_ISSUER, as TOTPDevice.config_url makes it."""
+        label = str(self.user.get_username())
+        params = urlencode(
+            {
+                "secret": b32encode(self.bin_key),
+                "algorithm": "SHA1",
+                "digits": self.digits,
+                "period": self.step,
+            }
+        )
+        issuer = (getattr(settings, "OTP_TOTP_ISSUER", "") or "").replace(":", "")
+        if issuer:
+            label = f"{issuer}:{label}"
+            params += f"&issuer={quote(issuer)}"
+        return f"otpauth://totp/{quote(label)}?{params}"

@@ -127,14 +127,17 @@ def code(request):
         check = two_factor.check_code(user, form.cleaned_data["code"])
         if check.device is not None:
             return _finish(request, user, pending, check)
-        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+        if not check.unreadable:  # a wrong code; an unreadable secret checked nothing
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         security.record_sign_in_failed(
             request,
             pending["username"],
             step="code",
             locked_out=bool(getattr(request, "axes_locked_out", False)),
         )
-        if check.wait_seconds:
+        if check.unreadable:
+            form.add_error("code", two_factor.UNREADABLE)
+        elif check.wait_seconds:
             form.add_error("code", two_factor.try_again_message(check.wait_seconds))
         else:
             form.add_error("code", "That code is not right. Enter the code your app shows now.")

@@ -41,6 +41,18 @@ def create_api_token(
     scope: str = ApiToken.Scope.READ_WRITE,
 ) -> str:
     """Issue a new token for `user` and return it. This is the only time it is readable."""
+    return issue_api_token(user, name=name, by=by, days=days, scope=scope)[1]
+
+
+def issue_api_token(
+    user: User,
+    *,
+    name: str = "",
+    by: User | None = None,
+    days: int | None = None,
+    scope: str = ApiToken.Scope.READ_WRITE,
+) -> tuple[ApiToken, str]:
+    """As create_api_token, also returning the token's row (for the page that shows it)."""
     days = default_days() if days is None else days
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise DomainError(f"Choose from 1 to {settings.API_TOKEN_MAX_DAYS} days.", field="days")
@@ -62,7 +74,7 @@ def create_api_token(
             row,
             detail={"user": user.username, "scope": scope, "days": days},
         )
-    return token
+    return row, token
 
 
 @dataclass(frozen=True)

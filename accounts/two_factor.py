@@ -1,6 +1,6 @@
-"""Two-factor sign-in (TOTP through django-otp; recovery codes, kept hashed, in
-accounts.recovery_codes): who needs it, which devices a user has, how a code is checked,
-and the session's record of it.
+"""Two-factor sign-in (TOTP through django-otp, the secret encrypted at rest:
+accounts.AuthenticatorDevice; recovery codes, kept hashed, in accounts.recovery_codes): who
+needs it, which devices a user has, how a code is checked, and the session's record of it.
 
 A sign-in with a device only logs the user in after the code (accounts.signin); the
 session then holds STATE = "verified". A user without a device is logged in with STATE =
@@ -10,6 +10,7 @@ lets them reach nothing but the enrolment pages until they have it."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from base64 import b32encode
 from dataclasses import dataclass
@@ -20,16 +21,24 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import recovery_codes
-from accounts.models import Role, User
+from accounts.models import AuthenticatorDevice, Role, User
+
+log = logging.getLogger(__name__)
 
 STATE = "srx_2fa"  # "verified" once a code was given; "none" when the user had no device
 VERIFIED, NO_DEVICE = "verified", "none"
 PENDING = "srx_2fa_pending"  # password accepted, code not yet: {"user", "backend", "at", "next"}
 PENDING_SECONDS = 5 * 60
 DEVICE_NAME = "Authenticator app"
+# When no configured key decrypts the authenticator's secret (SECRET_KEY or
+# OTP_ENCRYPTION_KEY changed without the old one in the fallbacks: accounts.otp_secrets).
+UNREADABLE = (
+    "Codes from your authenticator app cannot be checked at the moment: it must be set up "
+    "again. Ask your administrator to reset your two-factor sign-in. A recovery code may "
+    "still work."
+)
 
 _SIX_DIGITS = re.compile(r"^\d{6}$")
 
@@ -42,12 +51,12 @@ def required_for(user: User) -> bool:
     return bool(user.is_staff or user.is_superuser or user.role in (Role.SUPERVISOR, Role.ADMIN))
 
 
-def authenticator(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+def authenticator(user: User) -> AuthenticatorDevice | None:
+    return AuthenticatorDevice.objects.filter(user=user, confirmed=True).first()
 
 
 def has_device(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def recovery_device(user: User) -> StaticDevice | None:
@@ -65,25 +74,34 @@ def normalise_code(code: str) -> str:
 
 @dataclass(frozen=True)
 class CodeCheck:
-    device: TOTPDevice | StaticDevice | None
+    device: AuthenticatorDevice | StaticDevice | None
     kind: str = ""  # "totp" or "recovery_code" when accepted
     wait_seconds: int = 0  # > 0 when django-otp's throttle refused to check at all
+    unreadable: bool = False  # the authenticator's secret cannot be decrypted (UNREADABLE)
 
 
 def check_code(user: User, code: str) -> CodeCheck:
     """Check `code` against the user's authenticator (6 digits) or recovery codes (the
     rest). Each wrong code slows the next check (django-otp's throttle); a recovery code
-    works once (accounts.recovery_codes deletes its hash)."""
+    works once (accounts.recovery_codes deletes its hash). An authenticator whose secret no
+    configured key decrypts checks nothing and says so (unreadable), counting no failure."""
     code = normalise_code(code)
     if not code:
         return CodeCheck(None)
-    device: TOTPDevice | StaticDevice | None
+    device: AuthenticatorDevice | StaticDevice | None
     if _SIX_DIGITS.match(code):
         device, kind = authenticator(user), "totp"
     else:
         device, kind = recovery_device(user), "recovery_code"
     if device is None:
         return CodeCheck(None)
+    if isinstance(device, AuthenticatorDevice) and not device.secret_is_readable():
+        log.error(
+            "The two-factor secret of user %s cannot be decrypted: was SECRET_KEY or "
+            "OTP_ENCRYPTION_KEY changed without the old one in its fallbacks?",
+            user.pk,
+        )
+        return CodeCheck(None, unreadable=True)
     allowed, why = device.verify_is_allowed()
     if not allowed:
         locked_until = (why or {}).get("locked_until")
@@ -113,13 +131,13 @@ def try_again_message(wait_seconds: int) -> str:
     )
 
 
-def secret_for_typing(device: TOTPDevice) -> str:
+def secret_for_typing(device: AuthenticatorDevice) -> str:
     """The secret as an authenticator app asks for it: base32, in groups of four."""
     text = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def qr_code_svg(device: TOTPDevice) -> SafeString:
+def qr_code_svg(device: AuthenticatorDevice) -> SafeString:
     """The otpauth:// link as an inline SVG: no script, no inline style (the CSP allows
     neither), a title for screen readers."""
     svg = segno.make(device.config_url, error="m").svg_inline(

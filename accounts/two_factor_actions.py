@@ -6,29 +6,35 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import recovery_codes, two_factor
-from accounts.models import User
+from accounts import otp_secrets, recovery_codes, two_factor
+from accounts.models import AuthenticatorDevice, User
 from audit.actions import record_event
 from audit.models import Event
 from socialrx.errors import DomainError
 
 
-def pending_authenticator(user: User) -> TOTPDevice:
-    """The not-yet-confirmed authenticator being set up (made once, kept until confirmed,
-    so reloading the page does not change the QR code under the user's phone)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=two_factor.DEVICE_NAME, confirmed=False)
+def pending_authenticator(user: User) -> AuthenticatorDevice:
+    """The not-yet-confirmed authenticator being set up, with a new random secret, stored
+    encrypted (made once, kept until confirmed, so reloading the page does not change the
+    QR code under the user's phone; made again if its secret can no longer be decrypted)."""
+    pending = AuthenticatorDevice.objects.filter(user=user, confirmed=False).order_by("-id")
+    device = pending.first()
+    if device is not None and device.secret_is_readable():
+        return device
+    with transaction.atomic():
+        pending.delete()
+        device = AuthenticatorDevice(user=user, name=two_factor.DEVICE_NAME, confirmed=False)
+        device.set_secret()
+        device.save()
     return device
 
 
-def confirm_authenticator(user: User, code: str) -> tuple[TOTPDevice, list[str]]:
+def confirm_authenticator(user: User, code: str) -> tuple[AuthenticatorDevice, list[str]]:
     """Turn the pending authenticator on if `code` is right: it replaces any earlier one,
     and a fresh set of recovery codes replaces any earlier set. Returns the device and
     the codes (the only time they are readable)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         raise DomainError("Start setting up again: the set-up has expired.", field="code")
     typed = two_factor.normalise_code(code)
@@ -36,8 +42,8 @@ def confirm_authenticator(user: User, code: str) -> tuple[TOTPDevice, list[str]]
     if not (typed.isdigit() and len(typed) == 6) or not device.verify_token(typed):
         raise DomainError("Enter the 6-digit code your authenticator app shows now.", field="code")
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        AuthenticatorDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        AuthenticatorDevice.objects.filter(pk=device.pk).update(confirmed=True)
         device.confirmed = True
         codes = _new_recovery_codes(user)
         record_event(
@@ -89,6 +95,8 @@ def turn_off(user: User, code: str) -> None:
     """The user turns two-factor sign-in off (or starts again): only with a current code or
     a recovery code, so a session left open cannot do it."""
     check = two_factor.check_code(user, code)
+    if check.unreadable:
+        raise DomainError(two_factor.UNREADABLE, field="code")
     if check.wait_seconds:
         raise DomainError(two_factor.try_again_message(check.wait_seconds), field="code")
     if check.device is None:
@@ -122,6 +130,28 @@ def reset_for(user: User, *, by: User) -> bool:
 
 
 def _remove_devices(user: User) -> int:
-    totp, _ = TOTPDevice.objects.filter(user=user).delete()
+    totp, _ = AuthenticatorDevice.objects.filter(user=user).delete()
     static, _ = StaticDevice.objects.filter(user=user).delete()
     return totp + static
+
+
+def reencrypt_secrets() -> tuple[int, list[int]]:
+    """Encrypt every authenticator's secret under the current key (after OTP_ENCRYPTION_KEY
+    or SECRET_KEY was rotated with the old one in the fallbacks; then the old one can go).
+    Returns how many were rewritten and the ids of the users whose secret no configured key
+    decrypts (they need their two-factor sign-in reset). Nothing a user sees changes, so
+    nothing is audited; each row is locked while it is rewritten."""
+    rewritten, unreadable = 0, []
+    for pk in AuthenticatorDevice.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            device = AuthenticatorDevice.objects.select_for_update().filter(pk=pk).first()
+            if device is None:
+                continue
+            try:
+                device.encrypted_key = otp_secrets.reencrypt(device.encrypted_key)
+            except otp_secrets.SecretUnreadable:
+                unreadable.append(device.user_id)
+                continue
+            device.save(update_fields=["encrypted_key"])
+            rewritten += 1
+    return rewritten, unreadable

@@ -1,7 +1,14 @@
 """Personal API tokens: make one (shown once), see yours, revoke yours. Administrators
-(MANAGE_USERS) see and revoke everyone's."""
+(MANAGE_USERS) see and revoke everyone's.
+
+A new token is shown in the answer to the POST that made it, marked no-store, and kept
+nowhere (not in the session, which is in the database; only its hash is stored). Each form
+carries a one-time value (`once`): sending the same form again, as a browser's refresh of
+that answer does, makes no second token (409), and the page says which token it made."""
 
 from __future__ import annotations
+
+import secrets
 
 from django import forms
 from django.conf import settings
@@ -16,11 +23,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import ApiToken
 from accounts.permissions import Permission, has_permission
-from accounts.tokens import create_api_token, default_days, revoke_api_token
+from accounts.tokens import default_days, issue_api_token, revoke_api_token
 from socialrx.errors import DomainError
 from socialrx.forms import apply_domain_error
 
-NEW_TOKEN = "srx_new_api_token"  # noqa: S105 (a session key) the token just made, shown once
+# Session key: {once: token id} of the forms that made a token (ids, never tokens).
+SENT_FORMS = "srx_token_forms_sent"
+KEEP_SENT_FORMS = 20
 PAGE_SIZE = 50
 
 
@@ -62,32 +71,53 @@ class TokenForm(forms.Form):
 @login_required
 @never_cache
 def tokens(request):
+    """GET: the form and one's tokens. POST: make a token and answer with it, shown once."""
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            token = create_api_token(
-                request.user,
-                name=form.cleaned_data["name"],
-                days=form.cleaned_data["days"],
-                scope=form.cleaned_data["scope"],
-            )
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            request.session[NEW_TOKEN] = token
-            return redirect("accounts:tokens")
-    rows = ApiToken.objects.filter(user=request.user)
+    if request.method == "POST":
+        once = request.POST.get("once", "")[:64]
+        sent = request.session.get(SENT_FORMS, {})
+        if once in sent:
+            return _tokens_page(request, TokenForm(), resent=sent[once], status=409)
+        if not once:
+            form.add_error(None, "The form was out of date: check it and choose Make token.")
+        elif form.is_valid():
+            try:
+                row, token = issue_api_token(
+                    request.user,
+                    name=form.cleaned_data["name"],
+                    days=form.cleaned_data["days"],
+                    scope=form.cleaned_data["scope"],
+                )
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                _remember_sent(request, once, row)
+                return _tokens_page(request, TokenForm(), new_token=token)
+    return _tokens_page(request, form, status=400 if form.errors else 200)
+
+
+def _remember_sent(request, once: str, row: ApiToken) -> None:
+    """The session keeps which token each recent form made (its id, not the token)."""
+    sent = {**request.session.get(SENT_FORMS, {}), once: row.pk}
+    request.session[SENT_FORMS] = dict(list(sent.items())[-KEEP_SENT_FORMS:])
+
+
+def _tokens_page(request, form, *, new_token="", resent=None, status=200):
+    rows = list(ApiToken.objects.filter(user=request.user))
     return render(
         request,
         "accounts/tokens.html",
         {
             "form": form,
+            "once": (form.data.get("once") if form.is_bound else "") or secrets.token_urlsafe(16),
             "rows": rows,
-            "new_token": request.session.pop(NEW_TOKEN, None),
+            "new_token": new_token,
+            "resent": resent is not None,
+            "resent_row": next((row for row in rows if row.pk == resent), None),
             "now": timezone.now(),
             "can_manage": has_permission(request.user, Permission.MANAGE_USERS),
         },
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 

@@ -19,6 +19,13 @@ SECRET_KEY = env_secret(
     required=not (DEBUG or TESTING),
     dev_default="django-insecure-socialrx-development-only-key-do-not-use-in-production",
 )
+# Earlier keys, comma-separated, still accepted while SECRET_KEY is rotated (signatures,
+# recovery code hashes, two-factor secrets): docs/operations.md#sign-in.
+SECRET_KEY_FALLBACKS = [
+    key.strip()
+    for key in env_secret("SECRET_KEY_FALLBACKS", required=False).split(",")
+    if key.strip()
+]
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if (DEBUG or TESTING) else []
 )
@@ -153,6 +160,14 @@ AXES_SENSITIVE_PARAMETERS = ["code"]
 # starting without it); everyone else may turn it on for themselves.
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=not (DEBUG or TESTING))
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "socialrx")
+# Authenticator secrets are stored encrypted under a key derived from this (SECRET_KEY when
+# unset); earlier keys, comma-separated, still decrypt (accounts.otp_secrets).
+OTP_ENCRYPTION_KEY = env_secret("OTP_ENCRYPTION_KEY", required=False)
+OTP_ENCRYPTION_KEY_FALLBACKS = [
+    key.strip()
+    for key in env_secret("OTP_ENCRYPTION_KEY_FALLBACKS", required=False).split(",")
+    if key.strip()
+]
 # Personal API tokens expire: this many days unless the maker chooses fewer (up to the max).
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)

@@ -1,13 +1,18 @@
-"""The API tokens page: make a token (shown once), see yours, revoke yours; administrators
-see and revoke anyone's. Tokens expire; expired and revoked ones answer 401 in the API's
-error shape; a read-only token cannot write; last use is written at most once a minute."""
+"""The API tokens page: make a token (shown once, in the answer to the form, stored
+nowhere in plain text: not in the session), see yours, revoke yours; sending a form again
+makes no second token; administrators see and revoke anyone's. Tokens expire; expired and
+revoked ones answer 401 in the API's error shape; a read-only token cannot write; last use
+is written at most once a minute."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import ApiToken
@@ -20,11 +25,22 @@ EVERYONE = "/account/tokens/everyone/"
 
 
 def _make(client, **data):
-    return client.post(PAGE, {"name": "practice system", "scope": "read", "days": "90", **data})
+    """Send the form as a fresh page would: with its own one-time value."""
+    form = {"name": "practice system", "scope": "read", "days": "90"}
+    return client.post(PAGE, {**form, "once": secrets.token_urlsafe(16), **data})
 
 
 def _shown_token(body: str) -> str:
     return re.search(r'<code id="new-token">(srx_[\w-]+)</code>', body).group(1)
+
+
+def _everything_stored() -> str:
+    rows = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            rows.extend(repr(row) for row in cursor.fetchall())
+    return "\n".join(rows)
 
 
 def _bearer(token):
@@ -34,8 +50,8 @@ def _bearer(token):
 def test_a_new_token_is_shown_once_and_listed(client, worker):
     client.force_login(worker)
     made = _make(client)
-    assert made.status_code == 302
-    body = client.get(PAGE).content.decode()
+    assert made.status_code == 200  # shown in the answer to the form, not after a redirect
+    body = made.content.decode()
     token = _shown_token(body)
     row = ApiToken.objects.get(user=worker)
     assert row.prefix == token[:12] and token not in (row.token_hash,)
@@ -45,6 +61,61 @@ def test_a_new_token_is_shown_once_and_listed(client, worker):
     again = client.get(PAGE).content.decode()
     assert token not in again and row.prefix in again
     assert client.get("/api/v1/caseload", headers=_bearer(token)).status_code == 200
+
+
+def test_the_answer_with_the_token_is_never_stored(client, worker):
+    client.force_login(worker)
+    made = _make(client)
+    token = _shown_token(made.content.decode())
+    assert "no-store" in made["Cache-Control"] and "private" in made["Cache-Control"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT session_data FROM django_session")
+        sessions = cursor.fetchall()
+    assert sessions
+    for (data,) in sessions:
+        assert token not in data and token[4:] not in data
+        decoded = SessionStore().decode(data)
+        assert decoded  # it decoded: the search below looked at the real contents
+        assert token not in repr(decoded) and token[4:] not in repr(decoded)
+    assert _everything_stored().count(token[4:]) == 0
+    # Still the one live token, and it works.
+    assert client.get("/api/v1/caseload", headers=_bearer(token)).status_code == 200
+
+
+def test_sending_the_same_form_again_makes_no_second_token(client, worker):
+    client.force_login(worker)
+    form = {"name": "practice system", "scope": "read", "days": "90", "once": "form-1"}
+    token = _shown_token(client.post(PAGE, form).content.decode())
+    row = ApiToken.objects.get()
+    again = client.post(PAGE, form)  # the browser's refresh of the answer
+    assert again.status_code == 409
+    body = again.content.decode()
+    assert ApiToken.objects.count() == 1
+    assert token not in body and 'id="new-token"' not in body
+    assert "No new token made" in body and f"<code>{row.prefix}…</code>" in body
+    assert "revoke it below and make a new one" in body
+    # A fresh form (its own value) makes another.
+    fresh = re.search(r'name="once" value="([\w-]+)"', body).group(1)
+    assert fresh != "form-1"
+    assert client.post(PAGE, {**form, "once": fresh}).status_code == 200
+    assert ApiToken.objects.count() == 2
+
+
+def test_each_page_carries_its_own_one_time_value(client, worker):
+    client.force_login(worker)
+    values = {
+        re.search(r'name="once" value="([\w-]+)"', client.get(PAGE).content.decode()).group(1)
+        for _ in range(2)
+    }
+    assert len(values) == 2
+
+
+def test_a_form_without_its_one_time_value_makes_nothing(client, worker):
+    client.force_login(worker)
+    answer = client.post(PAGE, {"name": "script", "scope": "read", "days": "90"})
+    assert answer.status_code == 400
+    assert "The form was out of date" in answer.content.decode()
+    assert not ApiToken.objects.exists()
 
 
 def test_a_token_lasts_ninety_days_unless_told_otherwise(client, worker):

@@ -46,7 +46,7 @@ def test_the_database_never_holds_a_plain_code(client, supervisor):
     supervisor.save()
     client.post("/login/", {"username": "supervisor", "password": DEMO_PASSWORD})
     client.get(SET_UP)
-    device = supervisor.totpdevice_set.get(confirmed=False)
+    device = supervisor.authenticatordevice_set.get(confirmed=False)
     made = _codes_on(client.post(SET_UP, {"code": code_for(device)}).content.decode())
     renewed = _codes_on(client.post(RECOVERY).content.decode())
     assert len(made) == len(renewed) == 10

@@ -12,10 +12,9 @@ from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
 from django.test import override_settings
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import checks, two_factor
-from accounts.models import RecoveryCode
+from accounts.models import AuthenticatorDevice, RecoveryCode
 from accounts.tests.factories import DEMO_PASSWORD
 from accounts.tests.otp import code_for, enrol
 from audit.models import Event
@@ -117,7 +116,7 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_needs_a_first_code(client,
     assert '<svg width="' in body and "<title>QR code" in body
     assert not re.search(r"<script(?![^>]*\bsrc=)", body)  # no inline script (the CSP)
     assert "style=" not in body.split("<svg", 1)[1].split("</svg>", 1)[0]
-    device = TOTPDevice.objects.get(user=supervisor, confirmed=False)
+    device = AuthenticatorDevice.objects.get(user=supervisor, confirmed=False)
     assert two_factor.secret_for_typing(device) in body
     assert client.get(SET_UP).content.decode().count(two_factor.secret_for_typing(device)) == 1
 
@@ -147,7 +146,7 @@ def test_the_set_up_page_keeps_one_pending_secret(client, worker):
     client.force_login(worker)
     client.get(SET_UP)
     client.get(SET_UP)
-    assert TOTPDevice.objects.filter(user=worker, confirmed=False).count() == 1
+    assert AuthenticatorDevice.objects.filter(user=worker, confirmed=False).count() == 1
 
 
 # --- Signing in with it -----------------------------------------------------------------
@@ -294,11 +293,11 @@ def test_turning_it_off_needs_a_code(client, worker):
     _password(client, "worker")
     _code(client, code_for(device, ahead=1))
     refused = client.post("/account/two-factor/turn-off/", {"code": ""})
-    assert refused.status_code == 400 and TOTPDevice.objects.filter(user=worker).exists()
-    TOTPDevice.objects.filter(user=worker).update(last_t=-1)
+    assert refused.status_code == 400 and AuthenticatorDevice.objects.filter(user=worker).exists()
+    AuthenticatorDevice.objects.filter(user=worker).update(last_t=-1)
     done = client.post("/account/two-factor/turn-off/", {"code": code_for(device)})
     assert done.status_code == 302
-    assert not TOTPDevice.objects.filter(user=worker).exists()
+    assert not AuthenticatorDevice.objects.filter(user=worker).exists()
     assert not StaticDevice.objects.filter(user=worker).exists()
     [event] = _events(worker, "two_factor_turned_off")
     assert event.verb == Event.Verb.DELETE and event.detail["with"] == "totp"
@@ -321,7 +320,7 @@ def test_an_admin_resets_someones_two_factor_and_their_sessions_end(client, supe
         {"action": "reset_two_factor", "_selected_action": [str(supervisor.pk)]},
     )
     assert answer.status_code == 302
-    assert not TOTPDevice.objects.filter(user=supervisor).exists()
+    assert not AuthenticatorDevice.objects.filter(user=supervisor).exists()
     assert theirs.get("/").status_code == 302
     [event] = _events(supervisor, "two_factor_reset")
     assert event.actor == root and event.verb == Event.Verb.DELETE
@@ -335,6 +334,7 @@ def test_the_admin_shows_who_has_two_factor_but_not_the_devices(client, supervis
     client.force_login(root)
     assert "Two-factor" in client.get("/admin/accounts/user/").content.decode()
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/accounts/authenticatordevice/").status_code == 404
 
 
 # --- Production cannot waive it ---------------------------------------------------------
