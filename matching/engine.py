@@ -41,7 +41,7 @@ def _need_vectors(profile: Profile, encoder) -> np.ndarray | None:
 
 
 def _candidates(index: MatchingIndex, profile: Profile, wide: bool, everywhere: bool):
-    """Rows to consider and their distance (nan when unknown).
+    """Rows to consider and their distance (nan when unknown; None: not read yet).
 
     With a radius: places within it (`wide`: within twice it, so the excluded list can say
     "12 km away (limit 5 km)"), plus remote services. With a place but no radius: first
@@ -54,10 +54,15 @@ def _candidates(index: MatchingIndex, profile: Profile, wide: bool, everywhere: 
         rows = np.concatenate([rows, remote]).astype(np.int64)
         km = np.concatenate([km, np.full(len(remote), np.nan)])
         return rows, km
-    rows = index.alive_rows()
+    # Everywhere: the distances are read once the graph has left only the rows worth
+    # scoring (_distances), not for the whole directory.
+    return index.alive_rows(), None
+
+
+def _distances(index: MatchingIndex, profile: Profile, rows: np.ndarray) -> np.ndarray:
     if profile.has_location:
-        return rows, index.distances_all(profile.lat, profile.lon)[rows]
-    return rows, np.full(len(rows), np.nan)
+        return index.distances_to(rows, profile.lat, profile.lon)
+    return np.full(len(rows), np.nan)
 
 
 def suggest(index: MatchingIndex, profile: Profile, **kwargs) -> Suggestions:
@@ -88,6 +93,8 @@ def _suggest(
         return _widen(index, profile, encoder, limit, include_excluded, today, need_vectors, exact)
     if semantic_on and not exact and len(rows) >= ANN_FROM:
         rows, km = _nearest_only(index, rows, km, need_vectors)
+    if km is None:
+        km = _distances(index, profile, rows)
     if len(rows) == 0:
         mode = "semantic+lexical" if semantic_on else "lexical"
         return Suggestions([], [] if include_excluded else None, mode, 0)
@@ -102,8 +109,9 @@ def _suggest(
     raw = cos
     if semantic_on:  # gate on the need as said (raw), rank by the expanded need (cos)
         raw = np.zeros_like(cos)
-        raw[:, :n_needs] = index.similarities(rows, need_vectors)
-        cos[:, :n_needs] = _expanded(index, rows, has_vec, raw[:, :n_needs], need_vectors)
+        vectors = index.vectors(rows)  # gathered once: both products read it
+        raw[:, :n_needs] = vectors @ need_vectors.T
+        cos[:, :n_needs] = _expanded(vectors, has_vec, raw[:, :n_needs], need_vectors)
     lex = np.zeros_like(cos)
     need_terms = [query_terms(n.text) for n in profile.needs]
     for j, q in enumerate(need_terms):
@@ -216,7 +224,7 @@ def _suggest(
     return Suggestions(picked, excluded if include_excluded else None, mode, int(ok.sum()))
 
 
-def _expanded(index, rows, has_vec, cos: np.ndarray, need_vectors: np.ndarray) -> np.ndarray:
+def _expanded(vectors, has_vec, cos: np.ndarray, need_vectors: np.ndarray) -> np.ndarray:
     """Cosines with each need moved towards the services nearest it (pseudo-relevance
     feedback, scoring.EXPAND_*): q' = q + EXPAND_WEIGHT × mean of the EXPAND_TOP best
     candidates' vectors, renormalised. A need in a person's words ("kicking a ball about")
@@ -234,14 +242,14 @@ def _expanded(index, rows, has_vec, cos: np.ndarray, need_vectors: np.ndarray) -
     near = cos[embedded[top], np.arange(cos.shape[1])]  # k × needs
     best = near.max(axis=0)
     use = ((near >= scoring.RELEVANT_SHARE * best) | (near >= best)).astype(np.float32)
-    vectors = index.vectors(rows[embedded[top]])  # k × needs × dims
-    centroids = (vectors * use[:, :, None]).sum(axis=0) / use.sum(axis=0)[:, None]
+    nearest = vectors[embedded[top]]  # k × needs × dims
+    centroids = (nearest * use[:, :, None]).sum(axis=0) / use.sum(axis=0)[:, None]
     moved = need_vectors + scoring.EXPAND_WEIGHT * centroids
     moved /= np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-9)
-    return index.similarities(rows, moved.astype(np.float32))
+    return vectors @ moved.astype(np.float32).T
 
 
-def _nearest_only(index: MatchingIndex, rows: np.ndarray, km: np.ndarray, need_vectors):
+def _nearest_only(index: MatchingIndex, rows: np.ndarray, km: np.ndarray | None, need_vectors):
     """A scan of most of a large directory: keep only the rows the HNSW graph finds among
     the ANN_COUNT nearest to some need, and those with no embedding yet (ranked by words).
     A service further than that from every need is taken to be out of reach of the top ten
@@ -253,7 +261,7 @@ def _nearest_only(index: MatchingIndex, rows: np.ndarray, km: np.ndarray, need_v
     mask[near] = True
     mask[index.rows_without_vectors()] = True
     keep = mask[rows]
-    return rows[keep], km[keep]
+    return rows[keep], None if km is None else km[keep]
 
 
 def _widen(index, profile, encoder, limit, include_excluded, today, need_vectors, exact):

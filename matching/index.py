@@ -269,11 +269,6 @@ class MatchingIndex:
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         return self._emb.data[rows]
 
-    def similarities(self, rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
-        """Exact cosine of each of `rows` with each query vector (rows are unit length).
-        Callers scanning the whole of a large directory narrow `rows` first (nearest_rows)."""
-        return self._emb.data[rows] @ queries.T
-
     def nearest_rows(self, queries: np.ndarray, count: int = ANN_COUNT) -> np.ndarray | None:
         """Rows among the `count` nearest (approximately, by the HNSW graph) to any of the
         query vectors; None when the directory is too small to need the graph. Builds the
@@ -304,6 +299,12 @@ class MatchingIndex:
         self._pt_lat = np.asarray(lat, dtype=np.float64)[order]
         self._pt_lon = np.asarray(lon, dtype=np.float64)[order]
         self._pt_row = np.asarray(row, dtype=np.int32)[order]
+        # The same points by row (row r's are at _row_start[r]:_row_start[r + 1]), so the
+        # distances of a few rows read only their own points (distances_to).
+        by_row = np.argsort(self._pt_row, kind="stable")
+        self._row_lat, self._row_lon = self._pt_lat[by_row], self._pt_lon[by_row]
+        counts = np.bincount(self._pt_row, minlength=self.rows)
+        self._row_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self._points_dirty = False
 
     def rows_within(self, lat: float, lon: float, km: float) -> tuple[np.ndarray, np.ndarray]:
@@ -329,14 +330,24 @@ class MatchingIndex:
         first = np.concatenate([[True], p_row[1:] != p_row[:-1]])
         return p_row[first], dist[first]
 
-    def distances_all(self, lat: float, lon: float) -> np.ndarray:
-        """Distance from (lat, lon) to every row's nearest place (nan: no place)."""
+    def distances_to(self, rows: np.ndarray, lat: float, lon: float) -> np.ndarray:
+        """Distance from (lat, lon) to each of `rows`' nearest place (nan: no place); the
+        points of those rows only (read by row, not a scan of every place)."""
         if self._points_dirty:
             self._rebuild_points()
-        out = np.full(self.rows, np.inf)
-        dist = haversine_km_array(lat, lon, self._pt_lat, self._pt_lon)
-        np.minimum.at(out, self._pt_row, dist)
-        out[np.isinf(out)] = np.nan
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.full(len(rows), np.nan)
+        start, end = self._row_start[rows], self._row_start[rows + 1]
+        counts = end - start
+        placed = np.flatnonzero(counts > 0)
+        if len(placed) == 0:
+            return out
+        counts_p, start_p = counts[placed], start[placed]
+        # Every point of every placed row, in order: start + 0..count-1 per row.
+        offsets = np.repeat(np.cumsum(counts_p) - counts_p, counts_p)
+        points = np.repeat(start_p, counts_p) + np.arange(counts_p.sum()) - offsets
+        dist = haversine_km_array(lat, lon, self._row_lat[points], self._row_lon[points])
+        out[placed] = np.minimum.reduceat(dist, np.cumsum(counts_p) - counts_p)
         return out
 
     def alive_rows(self) -> np.ndarray:
@@ -376,8 +387,12 @@ class MatchingIndex:
         n_docs = max(1, len(self.row_of))
         avg_len = max(1.0, self._total_len / n_docs)
         scores = np.zeros(self.rows, dtype=np.float32)
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * self._doc_len.data[: self.rows] / avg_len)
+        doc_len = self._doc_len.data
         overridden = self._overridden.data[: self.rows]
+
+        def norm(rows):  # BM25's length normalisation, for the rows a term occurs in only
+            return BM25_K1 * (1 - BM25_B + BM25_B * doc_len[rows] / avg_len)
+
         for term in set(query):
             tid = self._vocab.get(term)
             if tid is None or self._df[tid] <= 0:
@@ -390,9 +405,9 @@ class MatchingIndex:
                 if len(self._row_terms):
                     keep = ~overridden[p_rows]
                     p_rows, p_tf = p_rows[keep], p_tf[keep]
-                scores[p_rows] += idf * p_tf * (BM25_K1 + 1) / (p_tf + norm[p_rows])
+                scores[p_rows] += idf * p_tf * (BM25_K1 + 1) / (p_tf + norm(p_rows))
             for row, tf in self._overlay.get(tid, {}).items():
-                scores[row] += idf * tf * (BM25_K1 + 1) / (tf + norm[row])
+                scores[row] += idf * tf * (BM25_K1 + 1) / (tf + norm(row))
         return scores[rows]
 
     def prelim(

@@ -115,14 +115,42 @@ def test_memory_is_reported():
     assert build(make_doc()).nbytes() > 0
 
 
-def test_distances_to_every_row_take_each_services_nearest_place():
+def test_distances_take_each_services_nearest_place():
     lat, lon = ASHFORD
     two = make_doc(points=((lat + 0.2, lon), (lat + 0.01, lon)))
     none = make_doc(points=(), remote=True)
     index = build(two, none)
-    km = index.distances_all(lat, lon)
-    assert km[index.row_of[two.id]] == pytest.approx(haversine_km(lat, lon, lat + 0.01, lon))
-    assert np.isnan(km[index.row_of[none.id]])
+    rows = np.array([index.row_of[none.id], index.row_of[two.id]])
+    km = index.distances_to(rows, lat, lon)
+    assert np.isnan(km[0])
+    assert km[1] == pytest.approx(haversine_km(lat, lon, lat + 0.01, lon))
+
+
+def test_distances_of_any_rows_match_every_place_measured_one_by_one():
+    rng = np.random.default_rng(11)
+    lat, lon = ASHFORD
+    docs = [
+        make_doc(
+            points=tuple(
+                (lat + rng.uniform(-1, 1), lon + rng.uniform(-1, 1))
+                for _ in range(rng.integers(0, 4))
+            ),
+            remote=True,
+        )
+        for _ in range(60)
+    ]
+    index = build(*docs)
+    index.remove(docs[7].id)  # a removed row and a later upsert move rows and points
+    index.upsert(make_doc(points=((lat, lon),)), None)
+    rows = rng.permutation(index.alive_rows())[:25]
+    got = index.distances_to(rows, lat, lon)
+    for row, km in zip(rows, got, strict=True):
+        points = index.doc(int(row)).points
+        if not points:
+            assert np.isnan(km)
+        else:
+            assert km == pytest.approx(min(haversine_km(lat, lon, a, b) for a, b in points))
+    assert len(index.distances_to(np.array([], dtype=np.int64), lat, lon)) == 0
 
 
 def _clustered(n, seed=5):
@@ -147,7 +175,7 @@ def test_a_large_directory_gets_a_graph_that_finds_the_exact_best_rows(monkeypat
         found = np.sort(exact[near, j])[::-1][:10]
         assert tie_aware_recall(best, found) == 1.0
     # cosines are always exact, whichever rows are read
-    assert np.allclose(index.similarities(near, query), exact[near], atol=1e-6)
+    assert np.allclose(index.vectors(near) @ query.T, exact[near], atol=1e-6)
 
 
 def test_recall_against_brute_force_counts_ties_as_agreement():
