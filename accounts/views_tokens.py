@@ -8,8 +8,6 @@ that answer does, makes no second token (409), and the page says which token it 
 
 from __future__ import annotations
 
-import secrets
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -21,15 +19,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from accounts import once as one_time
 from accounts.models import ApiToken
 from accounts.permissions import Permission, has_permission
 from accounts.tokens import default_days, issue_api_token, revoke_api_token
 from socialrx.errors import DomainError
 from socialrx.forms import apply_domain_error
 
-# Session key: {once: token id} of the forms that made a token (ids, never tokens).
-SENT_FORMS = "srx_token_forms_sent"
-KEEP_SENT_FORMS = 20
 PAGE_SIZE = 50
 
 
@@ -74,10 +70,10 @@ def tokens(request):
     """GET: the form and one's tokens. POST: make a token and answer with it, shown once."""
     form = TokenForm(request.POST or None)
     if request.method == "POST":
-        once = request.POST.get("once", "")[:64]
-        sent = request.session.get(SENT_FORMS, {})
-        if once in sent:
-            return _tokens_page(request, TokenForm(), resent=sent[once], status=409)
+        once = one_time.value(request)
+        if one_time.already_sent(request, "token", once):
+            made = one_time.made_by(request, "token", once)
+            return _tokens_page(request, TokenForm(), resent=made, status=409)
         if not once:
             form.add_error(None, "The form was out of date: check it and choose Make token.")
         elif form.is_valid():
@@ -91,15 +87,9 @@ def tokens(request):
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
-                _remember_sent(request, once, row)
+                one_time.remember(request, "token", once, row.pk)
                 return _tokens_page(request, TokenForm(), new_token=token)
     return _tokens_page(request, form, status=400 if form.errors else 200)
-
-
-def _remember_sent(request, once: str, row: ApiToken) -> None:
-    """The session keeps which token each recent form made (its id, not the token)."""
-    sent = {**request.session.get(SENT_FORMS, {}), once: row.pk}
-    request.session[SENT_FORMS] = dict(list(sent.items())[-KEEP_SENT_FORMS:])
 
 
 def _tokens_page(request, form, *, new_token="", resent=None, status=200):
@@ -109,7 +99,7 @@ def _tokens_page(request, form, *, new_token="", resent=None, status=200):
         "accounts/tokens.html",
         {
             "form": form,
-            "once": (form.data.get("once") if form.is_bound else "") or secrets.token_urlsafe(16),
+            "once": (form.data.get(one_time.FIELD) if form.is_bound else "") or one_time.fresh(),
             "rows": rows,
             "new_token": new_token,
             "resent": resent is not None,

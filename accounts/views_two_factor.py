@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from accounts import once as one_time
 from accounts import two_factor
 from accounts.signin import CodeForm, _safe_next
 from accounts.two_factor_actions import (
@@ -54,6 +55,7 @@ def overview(request):
             "required": two_factor.required_for(user),
             "verified": _verified(request),
             "off_form": CodeForm(),
+            "once": one_time.fresh(),
         },
     )
 
@@ -111,16 +113,24 @@ def _show_codes(request, codes: list[str]):
 @never_cache
 def recovery_codes(request):
     """POST: a new set of recovery codes, shown once. GET: the two-factor page (codes
-    already made cannot be shown again)."""
+    already made cannot be shown again). The same form sent twice (a refresh of the page
+    that showed the codes) makes no new set: the codes shown then still work."""
     if request.method != "POST":
         return redirect("accounts:two_factor")
     if not _verified(request):
         return redirect("accounts:two_factor_code")
+    once = one_time.value(request)
+    if one_time.already_sent(request, "recovery_codes", once):
+        return render(request, "accounts/recovery_codes_resent.html", status=409)
+    if not once:
+        messages.error(request, "That form was out of date: no new codes were made. Try again.")
+        return redirect("accounts:two_factor")
     try:
         codes = regenerate_recovery_codes(request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("accounts:two_factor")
+    one_time.remember(request, "recovery_codes", once, len(codes))
     return _show_codes(request, codes)
 
 

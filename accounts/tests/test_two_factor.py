@@ -271,7 +271,7 @@ def test_new_recovery_codes_replace_the_old_ones(client, supervisor):
     device, old = enrol(supervisor)
     _password(client, "supervisor")
     _code(client, code_for(device, ahead=1))
-    answer = client.post(RECOVERY)
+    answer = client.post(RECOVERY, {"once": "form-1"})
     assert answer.status_code == 200
     assert client.get(RECOVERY).status_code == 302  # shown once
     page = answer.content.decode()
@@ -281,10 +281,42 @@ def test_new_recovery_codes_replace_the_old_ones(client, supervisor):
     assert len(_events(supervisor, "recovery_codes_regenerated")) == 1
 
 
+def test_a_refresh_of_the_new_codes_page_makes_no_second_set(client, supervisor):
+    """Sending the same form again (a browser's refresh of the page showing the codes) must
+    not silently replace the codes the person has just written down."""
+    device, _ = enrol(supervisor)
+    _password(client, "supervisor")
+    _code(client, code_for(device, ahead=1))
+    overview = client.get("/account/two-factor/").content.decode()
+    once = re.search(r'name="once" value="([\w-]+)"', overview).group(1)
+    page = client.post(RECOVERY, {"once": once}).content.decode()
+    shown = ["".join(c) for c in re.findall(r'srx-recovery-code">(\w{5}) (\w{5})<', page)]
+    again = client.post(RECOVERY, {"once": once})
+    assert again.status_code == 409
+    assert "No new recovery codes made" in again.content.decode()
+    assert "srx-recovery-code" not in again.content.decode()
+    assert two_factor.check_code(supervisor, shown[0]).device is not None  # still works
+    assert len(_events(supervisor, "recovery_codes_regenerated")) == 1
+    fresh = re.search(
+        r'name="once" value="([\w-]+)"', client.get("/account/two-factor/").content.decode()
+    ).group(1)
+    assert fresh != once
+    assert client.post(RECOVERY, {"once": fresh}).status_code == 200  # a new form works
+
+
+def test_a_form_without_its_one_time_value_makes_no_codes(client, supervisor):
+    device, old = enrol(supervisor)
+    _password(client, "supervisor")
+    _code(client, code_for(device, ahead=1))
+    assert client.post(RECOVERY)["Location"] == "/account/two-factor/"
+    assert not _events(supervisor, "recovery_codes_regenerated")
+    assert two_factor.check_code(supervisor, old[2]).device is not None
+
+
 def test_recovery_codes_cannot_be_renewed_before_the_code_is_given(client, supervisor):
     enrol(supervisor)
     client.force_login(supervisor)
-    assert client.post(RECOVERY)["Location"].startswith(CODE_PAGE)
+    assert client.post(RECOVERY, {"once": "form-1"})["Location"].startswith(CODE_PAGE)
     assert not _events(supervisor, "recovery_codes_regenerated")
 
 
