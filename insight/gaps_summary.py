@@ -25,6 +25,7 @@ raw SQL, a restore) must call `refresh(person_ids)` or `rebuild()`.
 from __future__ import annotations
 
 import contextvars
+import uuid
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -111,7 +112,41 @@ def _rows(source: int, people: list | None) -> tuple[QuerySet, list[tuple[str, Q
     return rows, needs
 
 
+# The statement for n people differs from another n people's only in its parameters, and
+# building it through the ORM costs more than running it for one person (about 4 ms of a
+# referral's 25 ms of CPU). So it is built once per database, source, n and time zone, with
+# stand-in ids whose places among the parameters are noted, and filled in for each call.
+_STATEMENTS: dict[tuple, tuple[str, list, list[int]]] = {}
+
+
+def _person_param(value: Any) -> Any:
+    """A person id as the ORM passes it to the database (a UUID, or its hex on SQLite)."""
+    field = Referral._meta.get_field("person").target_field  # type: ignore[union-attr]
+    return field.get_db_prep_value(value, connection, prepared=False)
+
+
 def _insert_sql(source: int, people: list | None) -> tuple[str, list]:
+    if people is None:
+        return _build_insert_sql(source, None)
+    key = (connection.vendor, source, len(people), timezone.get_default_timezone_name())
+    if key not in _STATEMENTS:
+        stand_ins = [_person_param(uuid.uuid4()) for _ in people]
+        sql, params = _build_insert_sql(source, stand_ins)
+        slots = []
+        for stand_in in stand_ins:
+            found = [i for i, param in enumerate(params) if param == stand_in]
+            if len(found) != 1:  # not the statement this expects: build it every time
+                return _build_insert_sql(source, people)
+            slots.append(found[0])
+        _STATEMENTS[key] = (sql, params, slots)
+    sql, template, slots = _STATEMENTS[key]
+    params = list(template)
+    for slot, person in zip(slots, people, strict=True):
+        params[slot] = _person_param(person)
+    return sql, params
+
+
+def _build_insert_sql(source: int, people: list | None) -> tuple[str, list]:
     rows, needs = _rows(source, people)
     rows_sql, params = sql_of(rows)
     cols = (

@@ -300,6 +300,24 @@ def test_a_rebuild_writes_the_same_rows(world):
     assert sorted(GapNeed.objects.values_list(*gaps_summary.FIELDS), key=str) == before
 
 
+@pytest.mark.django_db
+def test_the_statement_for_n_people_is_built_once_and_filled_in():
+    """The kept statement, filled in with other people, is exactly what the ORM builds."""
+    people = [PersonFactory().pk for _ in range(5)]
+    gaps_summary._STATEMENTS.clear()
+
+    def plain(statement):  # psycopg's Jsonb wrappers compare by identity: compare what they hold
+        sql, params = statement
+        return sql, [getattr(param, "obj", param) for param in params]
+
+    for source in (gaps_summary.REASON, gaps_summary.SCREEN):
+        for chosen in (people[:1], people[1:2], people[2:5], people[1:4]):
+            assert plain(gaps_summary._insert_sql(source, chosen)) == plain(
+                gaps_summary._build_insert_sql(source, chosen)
+            )
+    assert len(gaps_summary._STATEMENTS) == 4  # (source, one person), (source, three)
+
+
 def test_every_kind_of_change_keeps_the_summary_right(world):
     rng = world["rng"]
     people, teams, areas = world["people"], world["teams"], world["areas"]
