@@ -170,11 +170,58 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
     return tensors
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+def layer_norm(
+    x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float = _EPS
+) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     centred = x - mean
     var = (centred * centred).mean(axis=-1, keepdims=True)
-    return centred / np.sqrt(var + _EPS) * weight + bias
+    return centred / np.sqrt(var + eps) * weight + bias
+
+
+def transformer_layers(
+    x: np.ndarray, layers: list[dict], bias: np.ndarray, heads: int, eps: float
+) -> np.ndarray:
+    """The encoder stack of a BERT-shaped model (BERT, MPNet): per layer, self-attention with
+    the additive `bias` (padding mask, and any position bias), then the feed-forward block,
+    each with a residual and a post-layer norm. `layers` hold the fused q/k/v weights."""
+    n, length, dims = x.shape
+    head_dim = dims // heads
+    scale = np.float32(1.0 / np.sqrt(head_dim))
+    for layer in layers:
+        qkv = x @ layer["qkv_w"] + layer["qkv_b"]
+        qkv = qkv.reshape(n, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+        scores -= scores.max(axis=-1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=-1, keepdims=True)
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, dims)
+        attended = context @ layer["out"][0] + layer["out"][1]
+        x = layer_norm(attended + x, *layer["ln1"], eps)
+        hidden = _gelu(x @ layer["up"][0] + layer["up"][1])
+        x = layer_norm(hidden @ layer["down"][0] + layer["down"][1] + x, *layer["ln2"], eps)
+    return x
+
+
+def mean_pooled(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The mean of each row's real tokens, L2-normalised (sentence-transformers' pooling)."""
+    pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)[:, None]
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def encode_by_length(
+    tokenised: list[list[int]], forward, dimensions: int, batch_size: int
+) -> np.ndarray:
+    """`forward` over batches of texts of similar length (little time goes on padding),
+    the rows put back in the order given."""
+    out = np.zeros((len(tokenised), dimensions), dtype=np.float32)
+    order = sorted(range(len(tokenised)), key=lambda i: len(tokenised[i]))
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        out[chunk] = forward([tokenised[i] for i in chunk])
+    return out
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -238,36 +285,14 @@ class Encoder:
             ids[row, : len(tokens)] = tokens
             mask[row, : len(tokens)] = 1.0
         x = self.word[ids] + self.position[:length] + self.token_type
-        x = _layer_norm(x, *self.emb_ln)
-        head_dim = DIMENSIONS // _HEADS
-        scale = np.float32(1.0 / np.sqrt(head_dim))
+        x = layer_norm(x, *self.emb_ln)
         bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        for layer in self.layers:
-            qkv = x @ layer["qkv_w"] + layer["qkv_b"]
-            qkv = qkv.reshape(n, length, 3, _HEADS, head_dim).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
-            scores -= scores.max(axis=-1, keepdims=True)
-            np.exp(scores, out=scores)
-            scores /= scores.sum(axis=-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, DIMENSIONS)
-            attended = context @ layer["out"][0] + layer["out"][1]
-            x = _layer_norm(attended + x, *layer["ln1"])
-            hidden = _gelu(x @ layer["up"][0] + layer["up"][1])
-            x = _layer_norm(hidden @ layer["down"][0] + layer["down"][1] + x, *layer["ln2"])
-        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)[:, None]
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        x = transformer_layers(x, self.layers, bias, _HEADS, _EPS)
+        return mean_pooled(x, mask)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         tokenised = [self.tokenizer.encode(t or "") for t in texts]
-        out = np.zeros((len(tokenised), DIMENSIONS), dtype=np.float32)
-        # Batch texts of similar length together so little time goes on padding.
-        order = sorted(range(len(tokenised)), key=lambda i: len(tokenised[i]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            out[chunk] = self._forward([tokenised[i] for i in chunk])
-        return out
+        return encode_by_length(tokenised, self._forward, DIMENSIONS, batch_size)
 
 
 @functools.cache

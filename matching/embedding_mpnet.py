@@ -35,7 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from matching.embedding import WordPieceTokenizer, _gelu, read_safetensors
+from matching.embedding import (
+    WordPieceTokenizer,
+    encode_by_length,
+    layer_norm,
+    mean_pooled,
+    read_safetensors,
+    transformer_layers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -177,13 +184,6 @@ def relative_position_bucket(relative: np.ndarray) -> np.ndarray:
     return ret + np.where(n < exact, n, large)
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    mean = x.mean(axis=-1, keepdims=True)
-    centred = x - mean
-    var = (centred * centred).mean(axis=-1, keepdims=True)
-    return centred / np.sqrt(var + _EPS) * weight + bias
-
-
 class MPNetEncoder:
     """all-mpnet-base-v2 in numpy. `encode(texts)` gives L2-normalised float32 rows."""
 
@@ -235,36 +235,14 @@ class MPNetEncoder:
         # Positions count the real tokens from _PAD + 1; padding sits at position _PAD.
         positions = (np.cumsum(mask, axis=1) * mask).astype(np.int64) + _PAD
         x = self.word[ids] + self.position[positions]
-        x = _layer_norm(x, *self.emb_ln)
-        head_dim = DIMENSIONS // _HEADS
-        scale = np.float32(1.0 / np.sqrt(head_dim))
+        x = layer_norm(x, *self.emb_ln, _EPS)
         bias = self._position_bias(length)[None] + ((1.0 - mask) * np.float32(-1e9))[:, None, None]
-        bias = bias.astype(np.float32)
-        for layer in self.layers:
-            qkv = x @ layer["qkv_w"] + layer["qkv_b"]
-            qkv = qkv.reshape(n, length, 3, _HEADS, head_dim).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
-            scores -= scores.max(axis=-1, keepdims=True)
-            np.exp(scores, out=scores)
-            scores /= scores.sum(axis=-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, DIMENSIONS)
-            attended = context @ layer["out"][0] + layer["out"][1]
-            x = _layer_norm(attended + x, *layer["ln1"])
-            hidden = _gelu(x @ layer["up"][0] + layer["up"][1])
-            x = _layer_norm(hidden @ layer["down"][0] + layer["down"][1] + x, *layer["ln2"])
-        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)[:, None]
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        x = transformer_layers(x, self.layers, bias.astype(np.float32), _HEADS, _EPS)
+        return mean_pooled(x, mask)
 
     def encode(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
         tokenised = [self.tokenizer.encode(t or "") for t in texts]
-        out = np.zeros((len(tokenised), DIMENSIONS), dtype=np.float32)
-        order = sorted(range(len(tokenised)), key=lambda i: len(tokenised[i]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            out[chunk] = self._forward([tokenised[i] for i in chunk])
-        return out
+        return encode_by_length(tokenised, self._forward, DIMENSIONS, batch_size)
 
 
 class MeanOfCosines:
