@@ -10,11 +10,11 @@ import re
 
 import pytest
 from django.apps import apps
-from django.db import connection
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts import recovery_codes, two_factor
 from accounts.models import RecoveryCode
+from accounts.tests.database import everything_stored
 from accounts.tests.factories import DEMO_PASSWORD
 from accounts.tests.otp import code_for, enrol
 
@@ -25,16 +25,6 @@ RECOVERY = "/account/two-factor/recovery-codes/"
 @pytest.fixture(autouse=True)
 def quick_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def _everything_stored() -> str:
-    """Every row of every table, as text."""
-    rows = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            rows.extend(repr(row) for row in cursor.fetchall())
-    return "\n".join(rows)
 
 
 def _codes_on(page: str) -> list[str]:
@@ -50,7 +40,7 @@ def test_the_database_never_holds_a_plain_code(client, supervisor):
     made = _codes_on(client.post(SET_UP, {"code": code_for(device)}).content.decode())
     renewed = _codes_on(client.post(RECOVERY, {"once": "form-1"}).content.decode())
     assert len(made) == len(renewed) == 10
-    stored = _everything_stored()
+    stored = everything_stored()
     for code in made + renewed:
         assert code not in stored and f"{code[:5]} {code[5:]}" not in stored
     assert not StaticToken.objects.exists()
@@ -105,7 +95,7 @@ def test_the_migration_hashes_plain_codes_django_otp_stored(supervisor):
     )
     migration.hash_plain_codes(apps, None)
     assert not StaticToken.objects.exists()
-    assert "abcdefghij" not in _everything_stored()
+    assert "abcdefghij" not in everything_stored()
     assert two_factor.recovery_codes_left(supervisor) == 2
     assert two_factor.check_code(supervisor, "ABCDE-FGHIJ").device is not None
     assert two_factor.recovery_codes_left(supervisor) == 1

@@ -30,6 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import otp_secrets, two_factor
 from accounts.models import AuthenticatorDevice
+from accounts.tests.database import everything_stored
 from accounts.tests.factories import DEMO_PASSWORD
 from accounts.tests.otp import code_for, enrol
 from audit.models import Event
@@ -57,15 +58,6 @@ def _forms_of(secret: bytes) -> list[str]:
     b32 = b32encode(secret).decode()
     hexed = hexlify(secret).decode()
     return [hexed, hexed.upper(), b32, b32.rstrip("="), b32.lower(), secret.decode("latin-1")]
-
-
-def _everything_stored() -> str:
-    rows = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            rows.extend(repr(row) for row in cursor.fetchall())
-    return "\n".join(rows)
 
 
 def _stored_key_column(device) -> str:
@@ -96,7 +88,7 @@ def test_the_database_holds_no_form_of_the_secret(client, supervisor):
 
     column = _stored_key_column(device)
     assert column.startswith("gAAAAA")  # a Fernet token (version byte 0x80)
-    everything = _everything_stored()
+    everything = everything_stored()
     for form in _forms_of(secret):
         assert form not in column and form not in everything
     assert not TOTPDevice.objects.exists()  # nothing in django-otp's plain table
@@ -172,7 +164,7 @@ def test_the_migration_encrypts_plain_devices_and_deletes_them(supervisor, worke
     assert f"{mine.created_at:%Y-%m-%d %H:%M:%S}" == "2025-01-02 03:04:05"
     theirs = AuthenticatorDevice.objects.get(user=worker)
     assert not theirs.confirmed and theirs.bin_key == pending_key
-    everything = _everything_stored()
+    everything = everything_stored()
     for form in _forms_of(b"12345678901234567890") + _forms_of(pending_key):
         assert form not in everything
     # The same app goes on working (its drift of one step is followed).
