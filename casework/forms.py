@@ -115,8 +115,8 @@ class AgreePlanForm(forms.Form):
 
 class ServiceSelect(forms.Select):
     """A select of every active service: its options are written in one template loop
-    (casework/widgets/service_select.html), the same HTML as Django's Select without an
-    include per option, which cost most of the case page's rendering time."""
+    (casework/jinja2/casework/widgets/service_select.html), the same HTML as Django's
+    Select without an include per option (the page lists over a hundred services)."""
 
     template_name = "casework/widgets/service_select.html"
 

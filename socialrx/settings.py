@@ -105,6 +105,10 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets are drawn by Jinja2 (Django's own widget templates, django/forms/jinja2, and
+# each app's jinja2/ folder), pages by Django's templates; see socialrx.widgets.
+FORM_RENDERER = "socialrx.widgets.WidgetRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
