@@ -1,4 +1,11 @@
-"""Writes for matching: keep service embeddings current, record feedback, add to the plan."""
+"""Writes for matching: keep service embeddings current, record feedback, add to the plan.
+
+Embedding runs the model for milliseconds per text and minutes per directory, so it never
+runs inside a transaction: on SQLite (the default database) a transaction holds the one
+write lock from its first statement (transaction_mode IMMEDIATE), and while the task worker
+held it for a whole directory or a whole case, every sign-in and save waited and, after 20 s,
+failed with "database is locked". Vectors are computed first and written in short
+transactions."""
 
 from __future__ import annotations
 
@@ -38,7 +45,6 @@ def note_services_changed(service_ids: Iterable | None) -> None:
         IndexChange.objects.bulk_create([IndexChange(service_id=sid) for sid in ids])
 
 
-@transaction.atomic
 def refresh_embeddings(service_ids: Iterable | None = None, *, encoder=None) -> int:
     """Embed the services whose ranked text changed (all services when `service_ids` is None)
     and log the change for the index. Returns how many were embedded.
@@ -46,6 +52,12 @@ def refresh_embeddings(service_ids: Iterable | None = None, *, encoder=None) -> 
     Side effects: ServiceEmbedding rows written, IndexChange rows added. Without the model
     package it embeds nothing, and the index still picks up the change (lexically). This is
     derived data about directory listings, not a person, so it writes no audit event.
+
+    The model runs outside any transaction and each batch of vectors is written in a short
+    one: on SQLite a transaction holds the one write lock from its start, and a directory
+    takes seconds to minutes to embed, during which nobody could sign in or save (module
+    docstring). Stopped part-way, the vectors written are kept and the next
+    refresh logs them (it logs every service it is asked about, embedded or not).
     """
     encoder = encoder if encoder is not None else get_encoder()
     ids = None if service_ids is None else sorted({str(s) for s in service_ids})
@@ -75,16 +87,17 @@ def _embed_stale(docs, encoder) -> int:
     stale = [d for d in docs if stored.get(d.id) != d.text_hash()]
     for start in range(0, len(stale), 256):
         chunk = stale[start : start + 256]
-        vectors = encoder.encode([d.text() for d in chunk])
-        for doc, vector in zip(chunk, vectors, strict=True):
-            ServiceEmbedding.objects.update_or_create(
-                service_id=doc.id,
-                model_name=encoder.name,
-                defaults={
-                    "vector": np.asarray(vector, dtype="<f4").tobytes(),
-                    "text_hash": doc.text_hash(),
-                },
-            )
+        vectors = encoder.encode([d.text() for d in chunk])  # no transaction open
+        with transaction.atomic():
+            for doc, vector in zip(chunk, vectors, strict=True):
+                ServiceEmbedding.objects.update_or_create(
+                    service_id=doc.id,
+                    model_name=encoder.name,
+                    defaults={
+                        "vector": np.asarray(vector, dtype="<f4").tobytes(),
+                        "text_hash": doc.text_hash(),
+                    },
+                )
     return len(stale)
 
 
@@ -92,7 +105,6 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@transaction.atomic
 def store_case_need_vectors(case, *, encoder=None) -> int:
     """Embed the needs of `case` (matching.profiles.needs_for_case) that have no stored
     vector, and delete the vectors of texts that are no longer among its needs. Returns how
@@ -100,7 +112,8 @@ def store_case_need_vectors(case, *, encoder=None) -> int:
     (matching.signals), so showing suggestions reads the vectors instead of computing them.
 
     Derived data of the case's own needs, deleted with the case; it records no audit event
-    (nothing a person reads or changes). Without the model package it does nothing.
+    (nothing a person reads or changes). Without the model package it does nothing. The
+    model runs before the write transaction opens (module docstring).
     """
     encoder = encoder if encoder is not None else get_encoder()
     if encoder is None:
@@ -108,11 +121,11 @@ def store_case_need_vectors(case, *, encoder=None) -> int:
     texts = list(dict.fromkeys(n.text for n in needs_for_case(case, case.conversations.first())))
     wanted = {text_hash(t): t for t in texts}
     mine = NeedEmbedding.objects.filter(case=case, model_name=encoder.name)
-    mine.exclude(text_hash__in=list(wanted)).delete()
     have = set(mine.values_list("text_hash", flat=True))
     missing = [(h, t) for h, t in wanted.items() if h not in have]
-    if missing:
-        vectors = encoder.encode([t for _, t in missing])
+    vectors = encoder.encode([t for _, t in missing]) if missing else []
+    with transaction.atomic():
+        mine.exclude(text_hash__in=list(wanted)).delete()
         NeedEmbedding.objects.bulk_create(
             [
                 NeedEmbedding(

@@ -98,3 +98,32 @@ def test_adding_a_suggestion_proposes_a_connection_and_refuses_a_duplicate(worke
     assert Event.objects.filter(record_type="casework.Connection", verb="create").exists()
     with pytest.raises(DomainError):
         actions.add_suggestion_to_plan(case, service=service, by=worker)
+
+
+class TransactionWatchingEncoder(CountingEncoder):
+    """Notes, each time the model runs, whether a transaction is open on the connection."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_transaction = []
+
+    def encode(self, texts):
+        from django.db import connection
+
+        self.in_transaction.append(connection.in_atomic_block)
+        return super().encode(texts)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_model_never_runs_inside_a_transaction():
+    """On SQLite a transaction holds the write lock from its start: embedding a directory
+    inside one locked every sign-in and save out until they failed ("database is locked")."""
+    services = [ServiceFactory(name=f"Group {i}") for i in range(3)]
+    encoder = TransactionWatchingEncoder()
+    assert actions.refresh_embeddings(None, encoder=encoder) == 3
+    case = CaseFactory()
+    assert actions.store_case_need_vectors(case, encoder=encoder) > 0
+    assert encoder.in_transaction and not any(encoder.in_transaction)
+    stored = ServiceEmbedding.objects.filter(service__in=services, model_name=encoder.name)
+    assert stored.count() == 3
+    assert IndexChange.objects.filter(service_id=IndexChange.EVERY_SERVICE).exists()
