@@ -43,8 +43,8 @@ def _case(sender, instance: Case, raw=False, created=False, **kwargs) -> None:
 
 
 def _cases_of(field: str):
-    def receiver(sender, instance, raw=False, **kwargs) -> None:
-        if raw:
+    def receiver(sender, instance, raw=False, created=False, **kwargs) -> None:
+        if raw or created:  # nothing can point at a row saved for the first time
             return
         ids = list(Case.objects.filter(**{field: instance.pk}).values_list("pk", flat=True))
         if ids:

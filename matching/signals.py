@@ -179,11 +179,13 @@ def directory_changed(sender, instance, **kwargs) -> None:
 NEED_SOURCES = {"casework.Case", "casework.Conversation", "casework.Goal", "referrals.Referral"}
 
 
-def _case_ids_of(instance) -> set[str]:
+def _case_ids_of(instance, *, created: bool = False) -> set[str]:
     label = instance._meta.label
     if label == "casework.Case":
         return {str(instance.pk)}
     if label == "referrals.Referral":
+        if created:  # a referral saved for the first time has no case yet
+            return set()
         return {
             str(pk) for pk in Case.objects.filter(referral=instance).values_list("pk", flat=True)
         }
@@ -207,7 +209,7 @@ def needs_saved(sender, instance, **kwargs) -> None:
         return
     if embedding.get_encoder() is None:
         return
-    ids = _case_ids_of(instance)
+    ids = _case_ids_of(instance, created=kwargs.get("created", False))
     if not ids:
         return
     batch = getattr(_pending, "needs", None)

@@ -32,3 +32,25 @@ def test_every_api_list_query_count_is_pinned(
         resp = caller.get(url)
     assert resp.status_code == 200
     assert resp.json()
+
+
+def test_a_new_referral_does_not_look_for_its_case(api_client, referrer, worker):
+    """Nothing can point at a row saved for the first time: the signal receivers that
+    re-read a referral's or a person's cases skip new ones (two queries per API post)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    body = {
+        "person": {"given_name": "Ada", "family_name": "Quinn", "birth_date": "1950-01-01"},
+        "reasons": ["loneliness"],
+    }
+    with CaptureQueriesContext(connection) as queries:
+        resp = api_client(referrer).post("/api/v1/referrals", body)
+    assert resp.status_code == 201, resp.content
+    lookups = [
+        q["sql"]
+        for q in queries
+        if 'FROM "casework_case"' in q["sql"]
+        and ('"referral_id" =' in q["sql"] or '"person_id" =' in q["sql"])
+    ]
+    assert lookups == []
