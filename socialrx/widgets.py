@@ -75,8 +75,9 @@ class DateInput(forms.DateInput):
 
 class WidgetRenderer(Jinja2):
     """FORM_RENDERER: widgets drawn by Jinja2, from Django's own Jinja2 widget templates
-    (django/forms/jinja2) and each app's jinja2/ folder, several times faster than the same
-    templates in Django's language (the case page draws 18 widgets; docs/benchmarks.md).
+    (django/forms/jinja2) and each app's jinja2/ folder, for less CPU than the same
+    templates in Django's language (the case page draws 18 widgets: about a tenth of its
+    CPU saved; docs/benchmarks.md).
     A template with no Jinja2 version (the admin's own widgets) is drawn by Django's
     templates, as Django's default renderer would."""
 
