@@ -58,7 +58,7 @@ from matching.documents import (
     doc_from_hsds,
     needs_from_text,
 )
-from matching.embedding import get_encoder
+from matching.embedding import DIMENSIONS, get_encoder
 from matching.embedding_mpnet import MeanOfCosines, get_mpnet_encoder, join_vectors
 from matching.index import MatchingIndex
 from matching.text import query_terms, words
@@ -368,6 +368,11 @@ def ratio_interval(a: list[float], b: list[float], *, seed: int = 17, rounds: in
     return float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))
 
 
+def _dimensions(vectors) -> int:
+    """The width of the index for these service vectors (the product's model's without any)."""
+    return vectors.shape[1] if vectors is not None else DIMENSIONS
+
+
 class Rankers:
     """The four rankers compared on the outsider set, over one directory (taxonomy hidden)."""
 
@@ -376,8 +381,7 @@ class Rankers:
         self.encoder = encoder
         self.vectors = vectors
         items = list(zip(docs, vectors if vectors is not None else [None] * len(docs), strict=True))
-        dims = vectors.shape[1] if vectors is not None else 384
-        self.index = MatchingIndex.build(items, dims)
+        self.index = MatchingIndex.build(items, _dimensions(vectors))
         self.lexical = MatchingIndex.build([(d, None) for d in docs])
         self.ids = np.array([d.id for d in docs])
         self._need_vectors: dict[str, np.ndarray] = {}
@@ -1006,7 +1010,6 @@ def speed_of(report, encoder) -> None:
     if not EMBED_GENERATED:  # the taxonomy-free texts the quality tasks embedded
         texts = [doc_from_hsds(s, include_taxonomy=False).text() for s in services]
     vectors = embed_cached(texts, encoder)
-    dimensions = vectors.shape[1] if vectors is not None else 384
     needs = json.loads((EVAL / "heldout_needs.json").read_text())["needs"]
     queries = [needs_from_text(n["query"]) for n in needs]
     qvec = [encoder.encode([x.text for x in q]) for q in queries] if encoder else None
@@ -1028,7 +1031,7 @@ def speed_of(report, encoder) -> None:
         items = generated(n, 42, docs, vectors, encoder)
         before = _rss_mib()
         started = time.perf_counter()
-        index = MatchingIndex.build(items, dimensions)
+        index = MatchingIndex.build(items, _dimensions(vectors))
         index.rows_within(0.0, 0.0, 1.0)  # builds the place arrays, part of the build
         build_s = time.perf_counter() - started
         memory = _rss_mib() - before

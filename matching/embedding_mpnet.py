@@ -136,10 +136,8 @@ class WeightsMismatch(RuntimeError):
 
 def check_weights(path: Path, expected: str = WEIGHTS_SHA256) -> None:
     """Raise WeightsMismatch unless the file's SHA-256 is `expected`."""
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
+        digest = hashlib.file_digest(f, "sha256")
     if digest.hexdigest() != expected:
         raise WeightsMismatch(
             f"{path.name} has SHA-256 {digest.hexdigest()}, not the published "

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from django.db import connection
 
 from audit.models import Event
 from casework.models import Connection
@@ -108,8 +109,6 @@ class TransactionWatchingEncoder(CountingEncoder):
         self.in_transaction = []
 
     def encode(self, texts):
-        from django.db import connection
-
         self.in_transaction.append(connection.in_atomic_block)
         return super().encode(texts)
 
