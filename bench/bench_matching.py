@@ -6,14 +6,14 @@ Headline (issue #17), on the San Mateo Ohana directory with every taxonomy term 
   keyword+distance baseline, BM25, plain cosine of the bundled model and the engine run on
   the same queries in the same run; NDCG@10 and recall@10 with 95% bootstrap intervals over
   needs, and paired intervals for the ratios;
-- final: the third outsider set (outsider_needs_3.json, frozen before any ranker ran on it),
-  run once per session with the configuration chosen on the two design sets (ADR 0021);
+- final: the fourth outsider set (outsider_needs_4.json, frozen before any ranker ran on it),
+  run once per session with the configuration chosen on the three design sets (sets 1-3);
 - models: the packaged all-mpnet-base-v2 (matching/embedding_mpnet.py, a benchmark candidate)
   and the mean of its and MiniLM's cosines, beside the shipped MiniLM, as plain cosine and
   inside the engine (in outsider and final whenever the mpnet packages are installed), and
   what each model costs (load, one need, the demo directory, San Mateo);
-- calibrate: a coordinate ascent over the engine's weights and thresholds on the first
-  outsider set (ADR 0020).
+- calibrate: a coordinate ascent over the engine's weights and thresholds on the design sets
+  pooled (ADR 0020, ADR 0022).
 Set MATCHING_BENCH_PARTS (models,outsider,final,gate,calibrate,heldout,speed) to run only some.
 
 Kept for continuity (issue #5):
@@ -330,8 +330,13 @@ def quality(report) -> None:
 # before the second existed; all of it since); the second was the final test of the second
 # and third sessions and is a design set since ADR 0021; the third, written before any ranker
 # ran on it, is the final test and is never used to choose anything.
-DESIGN_SET, SECOND_SET = "outsider_needs.json", "outsider_needs_2.json"
-TEST_SET = "outsider_needs_3.json"
+DESIGN_SET, SECOND_SET, THIRD_SET = (
+    "outsider_needs.json",
+    "outsider_needs_2.json",
+    "outsider_needs_3.json",
+)
+DESIGN_SETS = (DESIGN_SET, SECOND_SET, THIRD_SET)
+TEST_SET = "outsider_needs_4.json"
 
 
 def outsider_needs(name: str = DESIGN_SET) -> list[dict]:
@@ -578,14 +583,21 @@ def model_variants(services) -> dict[str, Rankers]:
     }
 
 
+def design_queries(services) -> list:
+    """The design sets pooled: what every choice since session 14 is made on."""
+    return [q for name in DESIGN_SETS for q in outsider_queries(services, name=name)]
+
+
 def outsider(report) -> None:
-    """The two design sets (set 1: design and calibration since the first session; set 2:
-    the final test of the second and third sessions, a design set since ADR 0021)."""
+    """The three design sets (set 1: design and calibration since the first session; set 2:
+    the final test of the second and third sessions; set 3: the final test of ADR 0021; sets
+    2 and 3 became design sets once they had been run as the final test)."""
     services = load_services()
     rankers = outsider_rankers(services)
     models = model_variants(services)
     pooled: dict = {}
     for name, task in (
+        (THIRD_SET, "outsider set 3 (design set since session 14)"),
         (SECOND_SET, "outsider set 2 (design set since ADR 0021)"),
         (DESIGN_SET, "outsider set 1 (used to design and calibrate)"),
     ):
@@ -595,8 +607,8 @@ def outsider(report) -> None:
         for ranker, s in scores.items():
             for key, values in s.items():
                 pooled.setdefault(ranker, {}).setdefault(key, []).extend(values)
-    # Sets 1 and 2 together: what the model choice of ADR 0021 was made on.
-    report_scores(report, pooled, "outsider sets 1+2 (the design sets, pooled)")
+    # Sets 1-3 together: what the choices of ADR 0022 were made on.
+    report_scores(report, pooled, "outsider sets 1+2+3 (the design sets, pooled)")
 
 
 def heldout_models(report) -> None:
@@ -627,12 +639,12 @@ def heldout_models(report) -> None:
 
 
 def final(report) -> None:
-    """The final test: the third outsider set, frozen before any ranker ran on it. Run once
-    per session, with the configuration chosen on the design sets; never used to choose."""
+    """The final test: the fourth outsider set, frozen before any ranker ran on it. Run once,
+    with the configuration chosen on the design sets; never used to choose."""
     services = load_services()
     rankers = outsider_rankers(services)
     models = model_variants(services)
-    task = "outsider set 3 (final test: never used to design or calibrate)"
+    task = "outsider set 4 (final test: never used to design or calibrate)"
     report.add(task=task, file=TEST_SET, sha256=set_hash(TEST_SET))
     queries = list(outsider_queries(services, name=TEST_SET))
     outsider_report(report, rankers, queries, task, services=services, models=models)
@@ -732,8 +744,9 @@ def model_costs(report) -> None:
 CALIBRATION_SPACE = {
     "piece_offset": [0.0, 0.05, 0.1, 0.2, 0.3],
     "backbone_top": [0, 10, 20, 40],
-    "expand_top": [0, 3, 5],
-    "expand_weight": [0.3, 0.5, 0.7, 1.0],
+    "expand_top": [0, 3, 5, 10, 15, 20],
+    "expand_weight": [0.3, 0.5, 0.7, 1.0, 1.5, 2.0],
+    "gate_on": ["said", "expanded", "either"],
     "lexical": [0.0, 0.02, 0.05, 0.1],
     "distance": [0.0, 0.01, 0.03],
     "freshness": [0.0, 0.01, 0.03],
@@ -743,6 +756,10 @@ CALIBRATION_SPACE = {
     "coverage": [0.02, 0.05, 0.1],
 }
 CALIBRATION_PASSES = int(os.environ.get("MATCHING_CALIBRATION_PASSES", "2"))
+# A change must gain more than this much NDCG@10 on the design sets to be taken (ADR 0022):
+# between settings this close the design sets cannot tell noise from a gain (the paired
+# interval of two settings 0.005 apart is about ten times as wide).
+CALIBRATION_MIN_GAIN = 0.005
 # One place per trial keeps the search affordable; the reported figures use all five.
 CALIBRATION_PLACES = PLACES[:1]
 _SETTINGS = {  # parameter -> the scoring module's name for it (WEIGHTS keys as "w:key")
@@ -750,6 +767,7 @@ _SETTINGS = {  # parameter -> the scoring module's name for it (WEIGHTS keys as 
     "backbone_top": "BACKBONE_TOP",
     "expand_top": "EXPAND_TOP",
     "expand_weight": "EXPAND_WEIGHT",
+    "gate_on": "GATE_ON",
     "lexical": "w:lexical",
     "distance": "w:distance",
     "freshness": "w:freshness",
@@ -802,10 +820,11 @@ def _design_score(rankers: Rankers, queries, params: dict) -> float:
     return statistics.fmean(s["engine"]["ndcg"])
 
 
-def coordinate_ascent(score, start: dict, space: dict, passes: int, log=None):
+def coordinate_ascent(score, start: dict, space: dict, passes: int, log=None, min_gain=0.0):
     """Maximise score(params): for each parameter in turn, try each of its values with the
-    others held, keep the best (a tie keeps the current value); repeat up to `passes` times
-    or until a pass changes nothing. Deterministic: no seed needed."""
+    others held, keep the best if it gains more than `min_gain` (less is a tie, and a tie
+    keeps the current value); repeat up to `passes` times or until a pass changes nothing.
+    Deterministic: no seed needed."""
     best = dict(start)
     best_value = score(best)
     if log:
@@ -820,7 +839,7 @@ def coordinate_ascent(score, start: dict, space: dict, passes: int, log=None):
                 v = score(trial)
                 if log:
                     log(round_, key, value, v)
-                if v > best_value + 1e-9:
+                if v > best_value + max(min_gain, 1e-9):
                     best, best_value, changed = trial, v, True
         if not changed:
             break
@@ -829,12 +848,11 @@ def coordinate_ascent(score, start: dict, space: dict, passes: int, log=None):
 
 def calibrate(report) -> None:
     """Coordinate ascent over CALIBRATION_SPACE, scored by the engine's mean NDCG@10 on the
-    design set (the first outsider set, from one place), starting from the shipped settings.
-    The final test set is never read here. The chosen setting is then also scored on the
-    held-out-taxonomy task, as a check that it does not only fit the design set."""
+    design sets pooled (sets 1-3, from one place), starting from the shipped settings. The
+    final test set is never read here."""
     services = load_services()
     rankers = outsider_rankers(services)
-    design = list(outsider_queries(services, name=DESIGN_SET))
+    design = design_queries(services)
     start = current_settings()
     trials = []
 
@@ -850,10 +868,17 @@ def calibrate(report) -> None:
         CALIBRATION_SPACE,
         CALIBRATION_PASSES,
         log,
+        min_gain=CALIBRATION_MIN_GAIN,
     )
     report.add(task="calibration (shipped settings)", ndcg10=round(trials[0], 4), **start)
     report.add(task="calibration (best on the design set)", ndcg10=round(value, 4), **best)
-    report.add(task="calibration", trials=len(trials), needs=len(design), places=1)
+    report.add(
+        task="calibration",
+        trials=len(trials),
+        needs=len(design),
+        places=1,
+        min_gain=CALIBRATION_MIN_GAIN,
+    )
 
 
 # --- the relevance gate: what it costs in recall (design set) --------------------------------
@@ -861,11 +886,11 @@ def calibrate(report) -> None:
 
 def gate(report) -> None:
     """Recall@10 and NDCG@10 of the engine with the relevance gate as shipped and with it
-    switched off (any cosine counts), on the design set from all five places, and how many
-    services the gate leaves in the list."""
+    switched off (any cosine counts), on the design sets pooled from all five places, and how
+    many services the gate leaves in the list."""
     services = load_services()
     rankers = outsider_rankers(services)
-    design = list(outsider_queries(services, name=DESIGN_SET))
+    design = design_queries(services)
     for label, params in (
         ("gate as shipped", {}),
         ("no gate", {"relevant_share": 0.0, "relevant_cosine": -1.0}),
@@ -879,7 +904,7 @@ def gate(report) -> None:
                 shown += [len(r) for r in runs]
         s = {"ndcg": ndcg, "recall": recall}
         report.add(
-            task="relevance gate (design set)",
+            task="relevance gate (design sets 1-3)",
             setting=label,
             ndcg10=round(statistics.fmean(s["ndcg"]), 4),
             recall10=round(statistics.fmean(s["recall"]), 4),

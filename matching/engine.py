@@ -107,7 +107,7 @@ def _suggest(
     has_vec = index.has_vectors(rows) if semantic_on else np.zeros(len(rows), bool)
     cos = np.zeros((len(rows), max(1, n_needs)), dtype=np.float32)
     raw = cos
-    if semantic_on:  # gate on the need as said (raw), rank by the expanded need (cos)
+    if semantic_on:  # rank by the need as expanded (cos); raw is the need as said
         raw = np.zeros_like(cos)
         vectors = index.vectors(rows)  # gathered once: both products read it
         raw[:, :n_needs] = vectors @ need_vectors.T
@@ -125,8 +125,9 @@ def _suggest(
     # Real relevance to a need (scoring.RELEVANT_*): the meaning signal decides when
     # the service has an embedding; words decide only when it has none. Words then add to
     # a relevant need's score but never make a need relevant on their own.
-    best_cos = raw[has_vec].max(axis=0) if has_vec.any() else np.zeros(cos.shape[1])
-    about = (raw >= scoring.RELEVANT_COSINE) & (raw >= scoring.RELEVANT_SHARE * best_cos)
+    about = _about(cos if scoring.GATE_ON == "expanded" else raw, has_vec)
+    if scoring.GATE_ON == "either":
+        about |= _about(cos, has_vec)
     real = np.where(has_vec[:, None], about, lex >= scoring.RELEVANT_WORDS)
     if n_needs:
         real[:, n_needs:] = False
@@ -176,7 +177,9 @@ def _suggest(
     backbone = scoring.BACKBONE_TOP if n_needs and semantic_on else 0
     if backbone:  # meaning picks the services, the other signals only reorder them
         pool_size = max(backbone, limit)
-        order = _by_backbone(np.flatnonzero(ok & relevant), best_rel, relevance)
+        said = [j for j, need in enumerate(profile.needs) if not need.piece]
+        passing = np.flatnonzero(ok & relevant)
+        order = _by_backbone(passing, best_rel, relevance[:, said], 4 * pool_size)
     else:
         order = _by_coarse(np.flatnonzero(ok & relevant), coarse, 4 * pool_size)
     for i in order:
@@ -224,6 +227,11 @@ def _suggest(
     return Suggestions(picked, excluded if include_excluded else None, mode, int(ok.sum()))
 
 
+def _about(cos: np.ndarray, has_vec: np.ndarray) -> np.ndarray:
+    best = cos[has_vec].max(axis=0) if has_vec.any() else np.zeros(cos.shape[1])
+    return (cos >= scoring.RELEVANT_COSINE) & (cos >= scoring.RELEVANT_SHARE * best)
+
+
 def _expanded(vectors, has_vec, cos: np.ndarray, need_vectors: np.ndarray) -> np.ndarray:
     """Cosines with each need moved towards the services nearest it (pseudo-relevance
     feedback, scoring.EXPAND_*): q' = q + EXPAND_WEIGHT × mean of the EXPAND_TOP best
@@ -237,13 +245,16 @@ def _expanded(vectors, has_vec, cos: np.ndarray, need_vectors: np.ndarray) -> np
     if k == 0:
         return cos
     top = np.argpartition(-cos[embedded], k - 1, axis=0)[:k]  # (k × needs) positions
-    # Only neighbours that are themselves about the need (the relevance share) count: in a
-    # small directory the third nearest may be about something else.
+    # Only neighbours that are themselves about the need as said (the relevance gate: the
+    # floor and the share of the best) count: in a small directory the third nearest may be
+    # about something else, and a need nothing is about is not moved at all (so the gate's
+    # floor still holds for the need as expanded).
     near = cos[embedded[top], np.arange(cos.shape[1])]  # k × needs
     best = near.max(axis=0)
-    use = ((near >= scoring.RELEVANT_SHARE * best) | (near >= best)).astype(np.float32)
+    use = (near >= scoring.RELEVANT_SHARE * best) & (near >= scoring.RELEVANT_COSINE)
+    use = use.astype(np.float32)
     nearest = vectors[embedded[top]]  # k × needs × dims
-    centroids = (nearest * use[:, :, None]).sum(axis=0) / use.sum(axis=0)[:, None]
+    centroids = (nearest * use[:, :, None]).sum(axis=0) / np.maximum(use.sum(axis=0), 1)[:, None]
     moved = need_vectors + scoring.EXPAND_WEIGHT * centroids
     moved /= np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-9)
     return vectors @ moved.astype(np.float32).T
@@ -324,20 +335,20 @@ def _by_coarse(candidates: np.ndarray, coarse: np.ndarray, first: int):
     yield from tail[np.argsort(-coarse[tail], kind="stable")]
 
 
-def _by_backbone(candidates: np.ndarray, best_rel: np.ndarray, relevance: np.ndarray):
-    """Candidates by text relevance alone (scoring.BACKBONE_TOP): first each need's most
-    relevant service, so every need said gets its best one into the list, then the rest
-    best-first."""
+def _by_backbone(candidates: np.ndarray, best_rel: np.ndarray, relevance: np.ndarray, first: int):
+    """Candidates by text relevance alone (scoring.BACKBONE_TOP): first the most relevant
+    service of each need said (the caller passes the columns of whole sentences, not their
+    "and"-pieces, which come in through diversify's coverage bonus), then the rest
+    best-first (sorting only the first `first`, as _by_coarse does)."""
     if len(candidates) == 0:
         return
-    by_need = candidates[np.argsort(-relevance[candidates], axis=0, kind="stable")]
     firsts: list[int] = []
     for j in range(relevance.shape[1]):
-        best = int(by_need[0, j])  # -inf (not relevant to this need) sorts last
+        best = int(candidates[np.argmax(relevance[candidates, j])])  # -inf: not about need j
         if np.isfinite(relevance[best, j]) and best not in firsts:
             firsts.append(best)
     yield from firsts
-    for i in candidates[np.argsort(-best_rel[candidates], kind="stable")]:
+    for i in _by_coarse(candidates, best_rel, first):
         if int(i) not in firsts:
             yield i
 

@@ -35,25 +35,31 @@ WAITING_LIST_PENALTY = 0.02
 EXPLAIN_AT = 0.005  # a signal contributing less than this is not named (distance: > 3.5 km)
 SEMANTIC_FLOOR, SEMANTIC_CEILING = 0.0, 1.0  # cosine -> 0..1 (not capped)
 # Real relevance: a service is suggested for a need only if it is about that need. With an
-# embedding, its cosine with the need as said must reach RELEVANT_COSINE and RELEVANT_SHARE
-# of the best any candidate reaches for that need; without one (no model, or not embedded
-# yet), its BM25 must reach RELEVANT_WORDS of what the need's words could earn (each word
-# once, weighted by IDF). Distance, cost, freshness and the rest only reorder services that
-# pass. Calibrated on the outsider set (docs/matching.md, bench_matching.calibrate).
+# embedding, its cosine with the need must reach RELEVANT_COSINE and RELEVANT_SHARE of the
+# best any candidate reaches for that need, read for the need as said or as expanded
+# (GATE_ON); without one (no model, or not embedded yet), its BM25 must reach RELEVANT_WORDS
+# of what the need's words could earn (each word once, weighted by IDF). Distance, cost,
+# freshness and the rest only reorder services that pass. Calibrated on the outsider sets
+# (docs/matching.md, bench_matching.calibrate).
 # Pseudo-relevance feedback (engine._expanded): each need's vector is moved towards the mean
-# of its EXPAND_TOP nearest candidates, by EXPAND_WEIGHT, before services are ranked. On the
-# first outsider set plain cosine scored NDCG@10 0.291, expanded 0.319 (k 3, weight 0.5);
-# the ranges tried are in docs/benchmarks.md#matching. k 5 since ADR 0020 (coordinate ascent
-# on the design set with the engine: k 5 0.292, k 3 0.291).
-EXPAND_TOP = 5
-EXPAND_WEIGHT = 0.5
-# ADR 0020. BACKBONE_TOP > 0: only the BACKBONE_TOP services most relevant by text (meaning
-# and words, before any practical signal) that pass the hard rules are scored at all; the
-# practical signals reorder those, never bring in another. PIECE_OFFSET: an "and"-piece of a
-# sentence also read whole ("likes singing" in "lonely and in debt and likes singing") counts
-# this much less than the sentence, so the sentence as said leads the ranking and each piece
-# still gets its best service in through diversify's coverage bonus.
-BACKBONE_TOP = 0
+# of its EXPAND_TOP nearest candidates, by EXPAND_WEIGHT, before services are ranked. Only
+# neighbours that pass the relevance gate for the need as said count, so in a small directory
+# the need is not moved towards services about something else, and a need nothing is about
+# is not moved at all. ADR 0022: the coordinate ascent on the three design sets (172 needs)
+# moved k from 5 to 15 and the gate from "said" to "either" (docs/benchmarks.md#matching).
+EXPAND_TOP = 15
+EXPAND_WEIGHT = 1.0
+# Which cosine the relevance gate reads: the need as said ("said"), as expanded
+# ("expanded"), or either ("either": a service passes if it is about the need as the person
+# said it or as the directory words it).
+GATE_ON = "either"
+# ADR 0020, 0022. BACKBONE_TOP > 0: only the BACKBONE_TOP services most relevant by text
+# (meaning and words, before any practical signal) that pass the hard rules are scored at
+# all; the practical signals reorder those, never bring in another. PIECE_OFFSET: an
+# "and"-piece of a sentence also read whole ("likes singing" in "lonely and in debt and
+# likes singing") counts this much less than the sentence, so the sentence as said leads the
+# ranking and each piece still gets its best service in through diversify's coverage bonus.
+BACKBONE_TOP = 10
 PIECE_OFFSET = 0.3
 RELEVANT_COSINE = 0.15
 RELEVANT_SHARE = 0.60
