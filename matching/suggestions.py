@@ -6,7 +6,7 @@ import numpy as np
 
 from matching.actions import text_hash
 from matching.blas import one_thread
-from matching.embedding import MODEL_NAME, get_encoder
+from matching.embedding import get_encoder
 from matching.engine import Suggestions, suggest
 from matching.models import NeedEmbedding
 from matching.state import get_index
@@ -74,7 +74,7 @@ def as_json(found: Suggestions) -> dict:
         ],
         "ranker": {
             "mode": found.mode,
-            "model": MODEL_NAME if found.mode == "semantic+lexical" else None,
+            "model": _model_name() if found.mode == "semantic+lexical" else None,
             "considered": found.considered,
         },
     }
@@ -88,3 +88,8 @@ def as_json(found: Suggestions) -> dict:
             for doc, reasons in found.excluded
         ]
     return body
+
+
+def _model_name() -> str | None:
+    encoder = get_encoder()
+    return encoder.name if encoder is not None else None

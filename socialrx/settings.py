@@ -277,6 +277,12 @@ SMS_BACKEND = env_str(
 # verification and down-ranked in search.
 DIRECTORY_STALE_AFTER_DAYS = env_int("DIRECTORY_STALE_AFTER_DAYS", 365)
 
+# Matching's sentence-embedding model (docs/matching.md, ADR 0022): "minilm" (all-MiniLM-L6-v2,
+# 384 dimensions, installed by `make setup`) or "minilm+mpnet" (the mean of its and
+# all-mpnet-base-v2's cosines: better suggestions for about 530 MiB more memory per process
+# and about 80 ms instead of 9 to embed a new need; `make setup-mpnet` installs it).
+MATCHING_MODEL = env_str("SOCIALRX_MATCHING_MODEL", "minilm")
+
 # Requests bigger than this are refused before any view sees them (a clear 400, not a 500).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256_000)

@@ -10,15 +10,13 @@ from hypothesis import strategies as st
 from matching import embedding
 from matching.documents import Need, needs_from_text
 from matching.engine import suggest
-from matching.index import MatchingIndex
-from matching.tests.builders import ASHFORD, TODAY, make_doc, make_profile
+from matching.tests.builders import ASHFORD, TODAY, index_of, make_doc, make_profile
 
 LAT, LON = ASHFORD
 
 
 def build(docs, encoder=None):
-    vectors = encoder.encode([d.text() for d in docs]) if encoder else [None] * len(docs)
-    return MatchingIndex.build(zip(docs, vectors, strict=True))
+    return index_of(docs, encoder)
 
 
 DIRECTORY = [

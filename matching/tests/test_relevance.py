@@ -8,8 +8,7 @@ import pytest
 from matching import embedding, scoring
 from matching.documents import needs_from_text
 from matching.engine import suggest
-from matching.index import MatchingIndex
-from matching.tests.builders import ASHFORD, TODAY, make_doc, make_profile
+from matching.tests.builders import ASHFORD, TODAY, index_of, make_doc, make_profile
 from matching.text import STOP_WORDS, query_terms, words
 
 LAT, LON = ASHFORD
@@ -56,8 +55,7 @@ DEMO = [
 
 
 def build(docs, encoder=None):
-    vectors = encoder.encode([d.text() for d in docs]) if encoder else [None] * len(docs)
-    return MatchingIndex.build(zip(docs, vectors, strict=True))
+    return index_of(docs, encoder)
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +96,9 @@ def test_walking_to_the_shops_finds_walks_before_a_food_bank(demo, encoder):
 def test_meeting_people_finds_a_social_club_and_never_cites_people(demo, encoder):
     found = ask(demo, "wants to meet new people", encoder)
     assert names(found)[0] == "Friendship club"
-    assert "Cards and board games club" not in names(found)
     assert all("“people”" not in r.explanation() for r in found.results)
+    # With MiniLM and MPNet (ADR 0022) the cards club comes third, by meaning (cards over a
+    # cup of tea is a way to meet people), never for the word; for football it never comes.
 
 
 @needs_model
