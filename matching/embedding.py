@@ -301,11 +301,8 @@ MODELS = ("minilm", "minilm+mpnet")  # the values of settings.MATCHING_MODEL
 
 
 @functools.cache
-def get_encoder():
-    """The process-wide encoder of settings.MATCHING_MODEL, loaded once: MiniLM, or MiniLM and
-    MPNet as one (embedding_mpnet.MeanOfCosines, ADR 0022); None when MiniLM's package is not
-    installed (suggestions are then lexical). Asking for MPNet without its packages is a
-    configuration error, reported at start-up by matching.checks."""
+def get_minilm_encoder() -> Encoder | None:
+    """all-MiniLM-L6-v2 itself, loaded once; None when its package is not installed."""
     directory = model_dir()
     if directory is None:
         logger.warning(
@@ -313,18 +310,24 @@ def get_encoder():
             MODEL_PACKAGE,
         )
         return None
-    minilm = Encoder(directory)
-    if settings.MATCHING_MODEL != "minilm+mpnet":
-        return minilm
-    from matching.embedding_mpnet import (  # noqa: PLC0415 (it imports this module)
-        MeanOfCosines,
-        get_mpnet_encoder,
-    )
+    return Encoder(directory)
 
-    mpnet = get_mpnet_encoder()
-    if mpnet is None:
+
+@functools.cache
+def get_encoder():
+    """The process-wide encoder of settings.MATCHING_MODEL, loaded once: MiniLM, or MiniLM and
+    MPNet as one (embedding_mpnet.MeanOfCosines, ADR 0022); None when MiniLM's package is not
+    installed (suggestions are then lexical). Asking for MPNet without its packages is a
+    configuration error, reported at start-up by matching.checks."""
+    minilm = get_minilm_encoder()
+    if minilm is None or settings.MATCHING_MODEL != "minilm+mpnet":
+        return minilm
+    from matching.embedding_mpnet import mean_of_both  # noqa: PLC0415 (it imports this module)
+
+    both = mean_of_both()
+    if both is None:
         raise ImproperlyConfigured(MPNET_MISSING)
-    return MeanOfCosines(minilm, mpnet)
+    return both
 
 
 MPNET_MISSING = (

@@ -41,6 +41,7 @@ import numpy as np
 from matching.embedding import (
     WordPieceTokenizer,
     encode_by_length,
+    get_minilm_encoder,
     layer_norm,
     mean_pooled,
     read_safetensors,
@@ -310,3 +311,11 @@ def licence(directory: Path) -> str | None:
         if line.startswith("license:"):
             return line.split(":", 1)[1].strip()
     return None
+
+
+def mean_of_both() -> MeanOfCosines | None:
+    """MiniLM and MPNet as one encoder; None unless both models are installed."""
+    minilm, mpnet = get_minilm_encoder(), get_mpnet_encoder()
+    if minilm is None or mpnet is None:
+        return None
+    return MeanOfCosines(minilm, mpnet)

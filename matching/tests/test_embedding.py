@@ -19,7 +19,7 @@ needs_model = pytest.mark.skipif(
 
 def minilm() -> embedding.Encoder:
     """MiniLM itself, whatever settings.MATCHING_MODEL chooses for the product."""
-    return embedding.Encoder(embedding.model_dir())
+    return embedding.get_minilm_encoder()
 
 
 @needs_model
