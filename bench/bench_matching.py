@@ -6,8 +6,8 @@ Headline (issue #17), on the San Mateo Ohana directory with every taxonomy term 
   keyword+distance baseline, BM25, plain cosine of the bundled model and the engine run on
   the same queries in the same run; NDCG@10 and recall@10 with 95% bootstrap intervals over
   needs, and paired intervals for the ratios;
-- final: the fourth outsider set (outsider_needs_4.json, frozen before any ranker ran on it),
-  run once per session with the configuration chosen on the three design sets (sets 1-3);
+- final: the fifth outsider set (outsider_needs_5.json, frozen before any ranker ran on it),
+  run once per session with the configuration chosen on the four design sets (sets 1-4);
 - models: the packaged all-mpnet-base-v2 (matching/embedding_mpnet.py, a benchmark candidate)
   and the mean of its and MiniLM's cosines, beside the shipped MiniLM, as plain cosine and
   inside the engine (in outsider and final whenever the mpnet packages are installed), and
@@ -326,17 +326,18 @@ def quality(report) -> None:
 # --- outsider set (issue #17): every ranker on the same queries, with intervals ---------------
 
 
-# The three frozen outsider sets: the first was used to design and calibrate (its own halves
-# before the second existed; all of it since); the second was the final test of the second
-# and third sessions and is a design set since ADR 0021; the third, written before any ranker
+# The frozen outsider sets: the first was used to design and calibrate (its own halves before
+# the second existed; all of it since); sets 2, 3 and 4 were each the final test of a session
+# and became design sets once run (ADR 0021, ADR 0022); the fifth, written before any ranker
 # ran on it, is the final test and is never used to choose anything.
-DESIGN_SET, SECOND_SET, THIRD_SET = (
+DESIGN_SET, SECOND_SET, THIRD_SET, FOURTH_SET = (
     "outsider_needs.json",
     "outsider_needs_2.json",
     "outsider_needs_3.json",
+    "outsider_needs_4.json",
 )
-DESIGN_SETS = (DESIGN_SET, SECOND_SET, THIRD_SET)
-TEST_SET = "outsider_needs_4.json"
+DESIGN_SETS = (DESIGN_SET, SECOND_SET, THIRD_SET, FOURTH_SET)
+TEST_SET = "outsider_needs_5.json"
 
 
 def outsider_needs(name: str = DESIGN_SET) -> list[dict]:
@@ -589,14 +590,16 @@ def design_queries(services) -> list:
 
 
 def outsider(report) -> None:
-    """The three design sets (set 1: design and calibration since the first session; set 2:
-    the final test of the second and third sessions; set 3: the final test of ADR 0021; sets
-    2 and 3 became design sets once they had been run as the final test)."""
+    """The four design sets (set 1: design and calibration since the first session; set 2:
+    the final test of the second and third sessions; set 3: the final test of ADR 0021; set 4:
+    the final test of ADR 0022; each became a design set once it had been run as the final
+    test)."""
     services = load_services()
     rankers = outsider_rankers(services)
     models = model_variants(services)
     pooled: dict = {}
     for name, task in (
+        (FOURTH_SET, "outsider set 4 (design set since session 15)"),
         (THIRD_SET, "outsider set 3 (design set since session 14)"),
         (SECOND_SET, "outsider set 2 (design set since ADR 0021)"),
         (DESIGN_SET, "outsider set 1 (used to design and calibrate)"),
@@ -607,8 +610,8 @@ def outsider(report) -> None:
         for ranker, s in scores.items():
             for key, values in s.items():
                 pooled.setdefault(ranker, {}).setdefault(key, []).extend(values)
-    # Sets 1-3 together: what the choices of ADR 0022 were made on.
-    report_scores(report, pooled, "outsider sets 1+2+3 (the design sets, pooled)")
+    # Sets 1-4 together: what every choice from session 15 on is made on.
+    report_scores(report, pooled, "outsider sets 1+2+3+4 (the design sets, pooled)")
 
 
 def heldout_models(report) -> None:
@@ -639,12 +642,12 @@ def heldout_models(report) -> None:
 
 
 def final(report) -> None:
-    """The final test: the fourth outsider set, frozen before any ranker ran on it. Run once,
+    """The final test: the fifth outsider set, frozen before any ranker ran on it. Run once,
     with the configuration chosen on the design sets; never used to choose."""
     services = load_services()
     rankers = outsider_rankers(services)
     models = model_variants(services)
-    task = "outsider set 4 (final test: never used to design or calibrate)"
+    task = "outsider set 5 (final test: never used to design or calibrate)"
     report.add(task=task, file=TEST_SET, sha256=set_hash(TEST_SET))
     queries = list(outsider_queries(services, name=TEST_SET))
     outsider_report(report, rankers, queries, task, services=services, models=models)
@@ -848,7 +851,7 @@ def coordinate_ascent(score, start: dict, space: dict, passes: int, log=None, mi
 
 def calibrate(report) -> None:
     """Coordinate ascent over CALIBRATION_SPACE, scored by the engine's mean NDCG@10 on the
-    design sets pooled (sets 1-3, from one place), starting from the shipped settings. The
+    design sets pooled (sets 1-4, from one place), starting from the shipped settings. The
     final test set is never read here."""
     services = load_services()
     rankers = outsider_rankers(services)
@@ -904,7 +907,7 @@ def gate(report) -> None:
                 shown += [len(r) for r in runs]
         s = {"ndcg": ndcg, "recall": recall}
         report.add(
-            task="relevance gate (design sets 1-3)",
+            task="relevance gate (design sets 1-4)",
             setting=label,
             ndcg10=round(statistics.fmean(s["ndcg"]), 4),
             recall10=round(statistics.fmean(s["recall"]), 4),

@@ -17,6 +17,6 @@ def matching_model_is_installed(app_configs, **kwargs):
                 id="matching.E001",
             )
         ]
-    if chosen == "minilm+mpnet" and embedding_mpnet.archive_parts() is None:
+    if chosen == embedding.BOTH and embedding_mpnet.archive_parts() is None:
         return [Error(embedding.MPNET_MISSING, id="matching.E002")]
     return []

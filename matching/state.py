@@ -40,8 +40,8 @@ def reset() -> None:
         _state.clear()
 
 
-def _vectors_for(ids: list[str] | None) -> dict[str, np.ndarray]:
-    encoder = get_encoder()
+def _vectors_for(ids: list[str] | None, encoder=None) -> dict[str, np.ndarray]:
+    encoder = encoder if encoder is not None else get_encoder()
     if encoder is None:
         return {}
     qs = ServiceEmbedding.objects.filter(model_name=encoder.name)
@@ -56,8 +56,8 @@ def _vectors_for(ids: list[str] | None) -> dict[str, np.ndarray]:
 def build_index() -> MatchingIndex:
     started = time.perf_counter()
     docs = docs_for_services()
-    vectors = _vectors_for(None)
     encoder = get_encoder()
+    vectors = _vectors_for(None, encoder)
     dimensions = encoder.dimensions if encoder is not None else DIMENSIONS
     index = MatchingIndex.build(((d, vectors.get(d.id)) for d in docs), dimensions)
     missing = sum(1 for d in docs if d.id not in vectors)

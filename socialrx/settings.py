@@ -277,11 +277,12 @@ SMS_BACKEND = env_str(
 # verification and down-ranked in search.
 DIRECTORY_STALE_AFTER_DAYS = env_int("DIRECTORY_STALE_AFTER_DAYS", 365)
 
-# Matching's sentence-embedding model (docs/matching.md, ADR 0022): "minilm" (all-MiniLM-L6-v2,
-# 384 dimensions, installed by `make setup`) or "minilm+mpnet" (the mean of its and
-# all-mpnet-base-v2's cosines: better suggestions for about 530 MiB more memory per process
-# and about 80 ms instead of 9 to embed a new need; `make setup-mpnet` installs it).
-MATCHING_MODEL = env_str("SOCIALRX_MATCHING_MODEL", "minilm")
+# Matching's sentence-embedding model (docs/matching.md, ADR 0023): "minilm+mpnet", the default
+# (the mean of all-MiniLM-L6-v2's and all-mpnet-base-v2's cosines, 1,152 dimensions; the
+# better suggestions), or "minilm" (MiniLM alone, 384 dimensions: for a small machine, about
+# 530 MiB less memory per process and 9 ms instead of about 80 to embed a new need). `make
+# setup` installs both models unless SOCIALRX_MATCHING_MODEL=minilm.
+MATCHING_MODEL = env_str("SOCIALRX_MATCHING_MODEL", "minilm+mpnet")
 
 # Requests bigger than this are refused before any view sees them (a clear 400, not a 500).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_000_000)

