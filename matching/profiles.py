@@ -44,16 +44,20 @@ def needs_for_case(case, conversation) -> tuple[Need, ...]:
             interest = interest.strip(" .")
             if interest:
                 needs.append(Need(text=interest, label=f"your interest in {_short(interest, 40)}"))
-        if conversation.what_matters.strip():
-            needs.append(
-                Need(
-                    text=conversation.what_matters,
-                    label=f"what matters to you (“{_short(conversation.what_matters, 40)}”)",
-                )
-            )
+        needs += _said(conversation.what_matters, "what matters to you (“{}”)")
     for goal in case.goals.filter(status=Goal.Status.IN_PROGRESS):
-        needs.append(Need(text=goal.text, label=f"your goal “{_short(goal.text, 40)}”"))
+        needs += _said(goal.text, "your goal “{}”")
     return tuple(needs)
+
+
+def _said(text: str, label: str) -> list[Need]:
+    """The person's own words read as the API reads a query (documents.needs_from_text):
+    each sentence, and each side of an "and", is a need of its own, so "Sorting out the
+    bills. Getting back to fishing." finds debt advice and an angling club, not one blur."""
+    return [
+        Need(text=n.text, label=label.format(_short(n.text, 40)), piece=n.piece)
+        for n in needs_from_text(text)
+    ]
 
 
 def profile_for_case(case, *, radius_km: float | None = None, today=None) -> Profile:

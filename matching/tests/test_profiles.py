@@ -76,3 +76,28 @@ def test_without_a_known_postcode_there_is_no_place_and_no_radius(case):
     case.person.save()
     profile = profile_for_case(case)
     assert profile.lat is None and profile.radius_km is None
+
+
+def test_what_matters_and_goals_are_read_a_sentence_at_a_time(case):
+    # The person's words often hold several needs; read whole they blur into one vector.
+    conversation = case.conversations.get()
+    conversation.what_matters = "Sorting out the bills before the bailiffs come. Fishing again."
+    conversation.save()
+    GoalFactory(case=case, text="Ring the council; join the angling club and walk the dog")
+    needs = [(n.text, n.label, n.piece) for n in profile_for_case(case).needs][4:]
+    assert needs == [
+        (
+            "Sorting out the bills before the bailiffs come",
+            "what matters to you (“Sorting out the bills before the…”)",
+            False,
+        ),
+        ("Fishing again", "what matters to you (“Fishing again”)", False),
+        ("Ring the council", "your goal “Ring the council”", False),
+        (
+            "join the angling club and walk the dog",
+            "your goal “join the angling club and walk the dog”",
+            False,
+        ),
+        ("join the angling club", "your goal “join the angling club”", True),
+        ("walk the dog", "your goal “walk the dog”", True),
+    ]
