@@ -27,7 +27,8 @@ SEX_WORDS = {"female": "women", "male": "men"}
 
 @dataclass(frozen=True, slots=True)
 class Exclusion:
-    code: str  # closed, full, visibility, age, sex, area, condition, distance, stale, in_plan
+    # closed, full, visibility, age, sex, area, condition, distance, stale, in_plan, unsuitable
+    code: str
     reason: str
 
 
@@ -57,6 +58,9 @@ def violations(doc: ServiceDoc, profile: Profile, *, today: dt.date) -> list[Exc
     out: list[Exclusion] = []
     if doc.id in profile.exclude_ids:
         out.append(Exclusion("in_plan", "Already in this person's plan"))
+    for service_id, said in profile.unsuitable:  # a handful at most: one per "not suitable"
+        if service_id == doc.id:
+            out.append(Exclusion("unsuitable", said))
     if doc.status in CLOSED_STATUSES:
         out.append(Exclusion("closed", CLOSED_STATUSES[doc.status]))
     if doc.capacity == Service.Capacity.FULL:

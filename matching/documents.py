@@ -137,6 +137,8 @@ class Profile:
     professional: bool = True  # staff also see professionals-only listings
     stale_after_days: int = 365  # not verified for longer than this: left out as stale
     exclude_ids: frozenset[str] = field(default_factory=frozenset)  # e.g. already in the plan
+    # Services marked "not suitable" for this person, with what to say: (service id, reason).
+    unsuitable: tuple[tuple[str, str], ...] = ()
     # The team's "not what they want" feedback: (service id, need kind, times marked), read
     # by the engine's feedback sink (scoring.feedback_sink); builders fill it for a case.
     not_wanted: frozenset[tuple[str, str, int]] = frozenset()

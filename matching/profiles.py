@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from casework import rules as casework_rules
 from casework.models import Barrier, Conversation, Goal
@@ -19,6 +20,7 @@ from matching.documents import (
     needs_from_text,
 )
 from matching.geo import locate_postcode
+from matching.models import SuggestionFeedback
 from matching.queries import not_wanted_by_team
 from people.rules import age_on
 from referrals.reasons import reason_label
@@ -58,6 +60,20 @@ def _said(text: str, label: str) -> list[Need]:
         Need(text=n.text, label=label.format(_short(n.text, 40)), piece=n.piece)
         for n in needs_from_text(text)
     ]
+
+
+def _marked_unsuitable(case) -> tuple[tuple[str, str], ...]:
+    """Services a worker marked "not suitable" on this case: the person has said no, so they
+    are not suggested to them again (the latest reason is shown under "Services left out").
+    Adding one by hand still works."""
+    latest: dict[str, str] = {}
+    for service_id, reason, given_at in case.suggestion_feedback.order_by("given_at").values_list(
+        "service_id", "reason", "given_at"
+    ):
+        when = date_format(timezone.localtime(given_at), "j F Y")
+        label = SuggestionFeedback.Reason(reason).label
+        latest[str(service_id)] = f"Marked not suitable on {when}: {label[0].lower()}{label[1:]}"
+    return tuple(latest.items())
 
 
 def profile_for_case(case, *, radius_km: float | None = None, today=None) -> Profile:
@@ -100,6 +116,7 @@ def profile_for_case(case, *, radius_km: float | None = None, today=None) -> Pro
         professional=True,  # only case workers, who are staff, work a case
         stale_after_days=stale_after_days(),
         exclude_ids=frozenset(str(s) for s in in_plan),
+        unsuitable=_marked_unsuitable(case),
         not_wanted=not_wanted_by_team(case.area_id, case.team_id, case.referral.reasons),
         today=today,
     )

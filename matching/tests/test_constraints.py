@@ -102,9 +102,12 @@ def test_listings_not_verified_for_over_a_year_are_excluded_as_stale():
     assert codes(make_doc(last_verified_at=None), make_profile()) == []
 
 
-def test_services_already_in_the_plan_are_excluded():
+def test_services_already_in_the_plan_or_marked_not_suitable_are_excluded():
     doc = make_doc()
     assert codes(doc, make_profile(exclude_ids=frozenset({doc.id}))) == ["in_plan"]
+    said = "Marked not suitable on 7 December 2026: costs too much"
+    assert codes(doc, make_profile(unsuitable=((doc.id, said),))) == ["unsuitable"]
+    assert codes(doc, make_profile(unsuitable=(("another service", said),))) == []
 
 
 def test_every_failed_constraint_is_listed():

@@ -97,6 +97,22 @@ def test_feedback_is_saved_and_a_missing_reason_is_an_error(client, worker, case
     assert (feedback.reason, feedback.rank, feedback.given_by) == ("too_far", 2, worker)
 
 
+def test_a_service_marked_not_suitable_leaves_this_persons_list_and_says_why(client, worker, case):
+    client.force_login(worker)
+    service = Service.objects.get(name="Lunch club")
+    listed = f'data-service-id="{service.pk}"'
+    assert listed in client.get(panel_url(case), headers=HTMX).content.decode()
+    url = reverse("matching:feedback", kwargs={"case_id": case.pk})
+    res = client.post(url, {"service": str(service.pk), "reason": "not_wanted"}, headers=HTMX)
+    body = res.content.decode()
+    assert res.status_code == 200 and listed not in body
+    assert "<strong>Lunch club</strong>: Marked not suitable on " in body
+    assert "not what the person wants" in body
+    # Only for this person: someone else in the team is still offered it.
+    other = CaseFactory(link_worker=worker, referral__person__team=worker.team)
+    assert listed in client.get(panel_url(other), headers=HTMX).content.decode()
+
+
 def test_an_unknown_service_is_a_form_error_not_a_500(client, worker, case):
     client.force_login(worker)
     url = reverse("matching:add_to_plan", kwargs={"case_id": case.pk})
@@ -119,10 +135,10 @@ def test_the_panel_runs_a_fixed_number_of_queries(client, worker, case, django_a
     client.force_login(worker)
     client.get(panel_url(case), headers=HTMX)  # builds the index
     service_at("Another club", "Company and tea", *ASHFORD)
-    # 14 for the panel (the session, the case, its audit row, the profile's reads, the team's
-    # "not what they want" counts and the index's change log; the need vectors are in the
-    # process's cache since the first request), and 11 to bring the new service into the
-    # index: the changes since, its listing (9, whatever the directory's size) and its
-    # embedding.
-    with django_assert_num_queries(25):
+    # 15 for the panel (the session, the case, its audit row, the profile's reads, the
+    # services marked not suitable for this person, the team's "not what they want" counts
+    # and the index's change log; the need vectors are in the process's cache since the
+    # first request), and 11 to bring the new service into the index: the changes since, its
+    # listing (9, whatever the directory's size) and its embedding.
+    with django_assert_num_queries(26):
         assert client.get(panel_url(case), headers=HTMX).status_code == 200
