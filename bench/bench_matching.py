@@ -601,7 +601,7 @@ def outsider(report) -> None:
     services = load_services()
     rankers = outsider_rankers(services)
     models = model_variants(services)
-    pooled: dict = {}
+    scores: list[dict] = []
     for name, task in (
         (FOURTH_SET, "outsider set 4 (design set since session 15)"),
         (THIRD_SET, "outsider set 3 (design set since session 14)"),
@@ -610,12 +610,21 @@ def outsider(report) -> None:
     ):
         report.add(task=task, file=name, sha256=set_hash(name))
         queries = list(outsider_queries(services, name=name))
-        scores = outsider_report(report, rankers, queries, task, services=services, models=models)
+        scores.append(
+            outsider_report(report, rankers, queries, task, services=services, models=models)
+        )
+    # Sets 1-4 together: what every choice from session 15 on is made on.
+    report_scores(report, pooled(scores), "outsider sets 1+2+3+4 (the design sets, pooled)")
+
+
+def pooled(score_sets) -> dict:
+    """Several sets' per-need scores (score_outsider's shape) as one set."""
+    out: dict = {}
+    for scores in score_sets:
         for ranker, s in scores.items():
             for key, values in s.items():
-                pooled.setdefault(ranker, {}).setdefault(key, []).extend(values)
-    # Sets 1-4 together: what every choice from session 15 on is made on.
-    report_scores(report, pooled, "outsider sets 1+2+3+4 (the design sets, pooled)")
+                out.setdefault(ranker, {}).setdefault(key, []).extend(values)
+    return out
 
 
 def heldout_models(report) -> None:
@@ -668,12 +677,7 @@ def final(report) -> None:
         ((FIFTH_SET, TEST_SET), "outsider sets 5+6 (the headline, pooled)"),
         ((FOURTH_SET, FIFTH_SET, TEST_SET), "outsider sets 4+5+6 (every final look, pooled)"),
     ):
-        pooled: dict = {}
-        for name in names:
-            for ranker, s in scores[name].items():
-                for key, values in s.items():
-                    pooled.setdefault(ranker, {}).setdefault(key, []).extend(values)
-        report_scores(report, pooled, task)
+        report_scores(report, pooled(scores[name] for name in names), task)
 
 
 # --- models: what each candidate costs (ADR 0021) ---------------------------------------------

@@ -229,6 +229,12 @@ def _suggest(
 
 def _about(cos: np.ndarray, has_vec: np.ndarray) -> np.ndarray:
     best = cos[has_vec].max(axis=0) if has_vec.any() else np.zeros(cos.shape[1])
+    return _passes_gate(cos, best)
+
+
+def _passes_gate(cos: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """The relevance gate (scoring.RELEVANT_*): at least the floor, and at least a share of
+    the best cosine any candidate reaches for the same need."""
     return (cos >= scoring.RELEVANT_COSINE) & (cos >= scoring.RELEVANT_SHARE * best)
 
 
@@ -250,9 +256,7 @@ def _expanded(vectors, has_vec, cos: np.ndarray, need_vectors: np.ndarray) -> np
     # about something else, and a need nothing is about is not moved at all (so the gate's
     # floor still holds for the need as expanded).
     near = cos[embedded[top], np.arange(cos.shape[1])]  # k × needs
-    best = near.max(axis=0)
-    use = (near >= scoring.RELEVANT_SHARE * best) & (near >= scoring.RELEVANT_COSINE)
-    use = use.astype(np.float32)
+    use = _passes_gate(near, near.max(axis=0)).astype(np.float32)  # the best is among them
     nearest = vectors[embedded[top]]  # k × needs × dims
     centroids = (nearest * use[:, :, None]).sum(axis=0) / np.maximum(use.sum(axis=0), 1)[:, None]
     moved = need_vectors + scoring.EXPAND_WEIGHT * centroids
